@@ -1,0 +1,277 @@
+//! The command line: one file per verb, each with its `Args` and `run`. Shared flag
+//! groups (recipe, reading limits) are defined once here.
+
+mod cv;
+mod eval;
+mod inspect;
+mod score;
+mod train;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use stance::features::{FeatureSpec, NgramRange, TargetTerms, TermWeight};
+use stance::io::ReadOptions;
+use stance::model::{ClassWeight, Loss, Recipe, TargetMode};
+use stance::Model;
+use std::path::PathBuf;
+
+/// Label paragraphs of news and opinion text: stance toward a target, and tone.
+#[derive(Debug, Parser)]
+#[command(name = "stance", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Worker threads (default: every core).
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<usize>,
+    /// No progress bars or notes on stderr.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Train a model on a labelled CSV, TSV or JSONL file.
+    Train(train::TrainArgs),
+    /// Label paragraphs (CSV, TSV, JSONL or plain text) with a model.
+    Score(score::ScoreArgs),
+    /// Evaluate a model on labelled data.
+    Eval(eval::EvalArgs),
+    /// Stratified k-fold cross-validation of a recipe.
+    Cv(cv::CvArgs),
+    /// Print a model file's settings, heads and labels as JSON.
+    Inspect(inspect::InspectArgs),
+}
+
+/// Parses the command line and runs the verb.
+pub fn run() -> Result<()> {
+    let cli = Cli::parse();
+    if let Some(n) = cli.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .context("could not start the thread pool")?;
+    }
+    let ui = Ui { quiet: cli.quiet };
+    match cli.command {
+        Command::Train(a) => train::run(a, ui),
+        Command::Score(a) => score::run(a, ui),
+        Command::Eval(a) => eval::run(a, ui),
+        Command::Cv(a) => cv::run(a, ui),
+        Command::Inspect(a) => inspect::run(a),
+    }
+}
+
+/// Terminal feedback: progress bars and notes on stderr, only on a terminal.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ui {
+    quiet: bool,
+}
+
+impl Ui {
+    /// A progress bar over `len` items (hidden when stderr is not a terminal or --quiet).
+    pub fn bar(&self, len: u64, what: &str) -> indicatif::ProgressBar {
+        use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+        let target = if self.quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
+        let bar = ProgressBar::with_draw_target(Some(len), target);
+        let style = if len == 0 {
+            ProgressStyle::with_template("{spinner} {msg}: {human_pos} [{elapsed}] {per_sec}")
+        } else {
+            ProgressStyle::with_template("{msg}: {wide_bar} {human_pos}/{human_len} [{elapsed}<{eta}] {per_sec}")
+        };
+        bar.set_style(style.expect("valid template"));
+        bar.set_message(what.to_string());
+        bar
+    }
+
+    /// A note for the user on stderr (skipped with --quiet).
+    pub fn note(&self, msg: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("stance: {msg}");
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LossArg {
+    /// Logistic regression: calibrated-ish probabilities.
+    Logistic,
+    /// L2-loss linear SVM (scikit-learn's LinearSVC).
+    Svm,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ClassWeightArg {
+    Uniform,
+    Balanced,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TermWeightArg {
+    Sublinear,
+    Raw,
+    Binary,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TargetModeArg {
+    /// Shared weights plus per-target weights for every feature.
+    Crossed,
+    /// A separate classifier per target value.
+    PerTarget,
+}
+
+/// The training recipe, shared by `train` and `cv`.
+#[derive(Debug, Args)]
+struct RecipeArgs {
+    /// Classifier loss.
+    #[arg(long, value_enum, default_value = "logistic")]
+    loss: LossArg,
+    /// Inverse regularisation strength C.
+    #[arg(long = "c", value_name = "C", default_value_t = 10.0)]
+    c: f64,
+    /// Class weights: `balanced` up-weights rare classes (n / (k * n_class)).
+    #[arg(long, value_enum, default_value = "uniform")]
+    class_weight: ClassWeightArg,
+    /// Word n-gram lengths, like 1-3 (0 = off).
+    #[arg(long, default_value = "1-3", value_name = "MIN-MAX")]
+    word_ngrams: NgramRange,
+    /// Character n-gram lengths inside word boundaries, like 2-5 (0 = off).
+    #[arg(long, default_value = "2-5", value_name = "MIN-MAX")]
+    char_ngrams: NgramRange,
+    /// Keep word n-grams found in at least this many training texts.
+    #[arg(long, default_value_t = 1, value_name = "COUNT")]
+    word_min_df: u32,
+    /// Keep character n-grams found in at least this many training texts.
+    #[arg(long, default_value_t = 2, value_name = "COUNT")]
+    char_min_df: u32,
+    /// Term frequency weighting.
+    #[arg(long, value_enum, default_value = "sublinear")]
+    term_weight: TermWeightArg,
+    /// Hash features into 2^BITS columns per block instead of fitting a vocabulary (8-20).
+    #[arg(long, value_name = "BITS")]
+    hash_bits: Option<u8>,
+    /// File of words and phrases that denote the stance target, one per line: adds
+    /// features of the sentences that mention it.
+    #[arg(long, value_name = "FILE")]
+    target_terms: Option<PathBuf>,
+    /// How heads use --target-column.
+    #[arg(long, value_enum, default_value = "crossed")]
+    target_mode: TargetModeArg,
+    /// Solver stopping tolerance.
+    #[arg(long, default_value_t = 0.01)]
+    tol: f64,
+    /// Solver passes at most.
+    #[arg(long, default_value_t = 1000)]
+    max_iter: usize,
+    /// Seed of the solver's update order (and of cross-validation folds).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+impl RecipeArgs {
+    fn recipe(&self) -> Result<Recipe> {
+        let tokenizer = stance::tokenize::Tokenizer::default();
+        let target_terms = match &self.target_terms {
+            None => None,
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("{}: cannot read target terms", p.display()))?;
+                Some(TargetTerms::parse(&text, &tokenizer).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?)
+            }
+        };
+        let features = FeatureSpec {
+            tokenizer,
+            word_ngrams: self.word_ngrams,
+            char_ngrams: self.char_ngrams,
+            word_min_df: self.word_min_df,
+            char_min_df: self.char_min_df,
+            term_weight: match self.term_weight {
+                TermWeightArg::Sublinear => TermWeight::Sublinear,
+                TermWeightArg::Raw => TermWeight::Raw,
+                TermWeightArg::Binary => TermWeight::Binary,
+            },
+            hash_bits: self.hash_bits,
+            target_terms,
+        };
+        features.validate().map_err(anyhow::Error::msg)?;
+        Ok(Recipe {
+            features,
+            loss: match self.loss {
+                LossArg::Logistic => Loss::Logistic,
+                LossArg::Svm => Loss::SquaredHinge,
+            },
+            c: self.c,
+            class_weight: match self.class_weight {
+                ClassWeightArg::Uniform => ClassWeight::Uniform,
+                ClassWeightArg::Balanced => ClassWeight::Balanced,
+            },
+            tol: self.tol,
+            max_iter: self.max_iter,
+            seed: self.seed,
+            target_mode: match self.target_mode {
+                TargetModeArg::Crossed => TargetMode::Crossed,
+                TargetModeArg::PerTarget => TargetMode::PerTarget,
+            },
+        })
+    }
+}
+
+/// Limits on input texts, shared by every verb that reads them.
+#[derive(Debug, Args)]
+struct ReadArgs {
+    /// Longest text accepted, in bytes; longer ones are an error (0 = no limit).
+    #[arg(long, default_value_t = 1_000_000, value_name = "BYTES")]
+    max_text_bytes: usize,
+    /// Skip rows that are not valid UTF-8 (and count them) instead of failing.
+    #[arg(long)]
+    skip_invalid: bool,
+}
+
+impl ReadArgs {
+    fn options(&self) -> ReadOptions {
+        ReadOptions { max_text_bytes: self.max_text_bytes, skip_invalid: self.skip_invalid }
+    }
+}
+
+/// The labelled-data flags shared by `train` and `cv`.
+#[derive(Debug, Args)]
+struct DataArgs {
+    /// Labelled data: CSV, TSV or JSONL with a header.
+    #[arg(long, value_name = "FILE")]
+    data: String,
+    /// Column holding the text.
+    #[arg(long, default_value = "text", value_name = "COL")]
+    text_column: String,
+    /// Label column; repeat for several heads (one classifier each).
+    #[arg(long = "label", value_name = "COL", required = true)]
+    labels: Vec<String>,
+    /// Column naming each row's stance target: makes the heads target-aware.
+    #[arg(long, value_name = "COL")]
+    target_column: Option<String>,
+}
+
+impl DataArgs {
+    fn load(&self, read: &ReadArgs) -> Result<stance::model::TrainingSet> {
+        let rows = stance::io::read_labelled(
+            &self.data,
+            &self.text_column,
+            &self.labels,
+            self.target_column.as_deref(),
+            read.options(),
+        )?;
+        let heads = self.labels.iter().cloned().zip(rows.labels).collect();
+        let target = self.target_column.clone().zip(rows.targets);
+        let set = stance::model::TrainingSet::new(rows.texts, heads, target)
+            .with_context(|| format!("{}: cannot train", self.data))?;
+        Ok(set.with_text_column(&self.text_column))
+    }
+}
+
+/// Loads `--model`, or the built-in default model.
+fn load_model(path: Option<&PathBuf>) -> Result<Model> {
+    Ok(match path {
+        Some(p) => Model::load(p)?,
+        None => stance::default_model()?,
+    })
+}

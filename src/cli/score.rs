@@ -1,0 +1,271 @@
+//! `stance score`: label paragraphs in a stream. A reader thread parses batches, the
+//! batches are scored on every core, and a writer thread writes them in input order, so
+//! memory stays bounded by a few batches however long the input is.
+
+use super::{ReadArgs, Ui};
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use rayon::prelude::*;
+use stance::io::{Column, Format, Labelled, LineMode, OutFormat, ReadOptions, Record, RecordReader, ScoreWriter, Sink};
+use stance::Model;
+use std::path::PathBuf;
+use std::sync::mpsc::sync_channel;
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Model file (default: the built-in model).
+    #[arg(long, value_name = "MODEL")]
+    model: Option<PathBuf>,
+    /// Column holding the text (CSV, TSV, JSONL input).
+    #[arg(long, default_value = "text", value_name = "COL")]
+    text_column: String,
+    /// Output format [default: the input's (csv for plain text)].
+    #[arg(long, value_enum)]
+    format: Option<OutFormat>,
+    /// Write here instead of stdout (written atomically).
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Input format [default: from the extension; stdin and other files are sniffed].
+    #[arg(long, value_enum)]
+    input_format: Option<Format>,
+    /// Plain text: every line is a paragraph (default: paragraphs are separated by blank lines).
+    #[arg(long)]
+    lines: bool,
+    /// What to do with a bad row (empty or too long text, unknown target, invalid UTF-8):
+    /// stop with an error, or skip it and report the count.
+    #[arg(long, value_enum, default_value = "fail")]
+    on_error: OnError,
+    /// Paragraphs per batch handed to the worker threads.
+    #[arg(long, default_value_t = 2048, hide = true)]
+    batch_size: usize,
+    #[command(flatten)]
+    read: ReadArgs,
+    /// Input files: .csv, .tsv, .jsonl or plain text; `-` or none for stdin.
+    #[arg(value_name = "INPUT")]
+    inputs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnError {
+    Fail,
+    Skip,
+}
+
+pub fn run(mut args: ScoreArgs, ui: Ui) -> Result<()> {
+    let model = super::load_model(args.model.as_ref())?;
+    if args.inputs.is_empty() {
+        args.inputs.push("-".into());
+    }
+    let mut opts = args.read.options();
+    opts.skip_invalid |= args.on_error == OnError::Skip;
+    let lines = if args.lines { LineMode::EachLine } else { LineMode::BlankLines };
+    let first = RecordReader::open(&args.inputs[0], args.input_format, &args.text_column, lines)?;
+    let format = args.format.unwrap_or(match first.format() {
+        Format::Tsv => OutFormat::Tsv,
+        Format::Jsonl => OutFormat::Jsonl,
+        Format::Csv | Format::Text => OutFormat::Csv,
+    });
+    let heads: Vec<String> = model.heads().iter().map(|h| h.name.clone()).collect();
+    let columns = first.headers().to_vec();
+    let out_path = args.output.clone().unwrap_or_else(|| "<stdout>".into());
+    let sink = Sink::open(args.output.as_deref())?;
+    let writer = ScoreWriter::new(sink, out_path, format, &columns, &heads)?;
+    let bar = ui.bar(0, "scoring");
+    let mut stats = Stats::default();
+    let result = pipeline(&model, &args, first, lines, opts, writer, &bar, &mut stats);
+    bar.finish_and_clear();
+    result?;
+    if stats.skipped > 0 {
+        ui.note(format_args!(
+            "skipped {} bad rows (first at {}); scored {}",
+            stats.skipped,
+            stats.first_skipped.as_deref().unwrap_or("?"),
+            stats.scored
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Default)]
+struct Stats {
+    scored: u64,
+    skipped: u64,
+    first_skipped: Option<String>,
+}
+
+/// A batch of records, or a bad row to report.
+enum Item {
+    Batch(Vec<Record>),
+    Bad(stance::Error),
+}
+
+#[allow(clippy::too_many_arguments)]
+fn pipeline(
+    model: &Model,
+    args: &ScoreArgs,
+    first: RecordReader,
+    lines: LineMode,
+    opts: ReadOptions,
+    mut writer: ScoreWriter,
+    bar: &indicatif::ProgressBar,
+    stats: &mut Stats,
+) -> Result<()> {
+    let text_col = first.column(&args.text_column)?;
+    let target_col = match model.target() {
+        Some(t) => Some(first.column(&t.column).with_context(|| {
+            format!("the model's heads are target-aware: the input needs a '{}' column", t.column)
+        })?),
+        None => None,
+    };
+    let columns = first.headers().to_vec();
+    let skip = args.on_error == OnError::Skip;
+    let batch_size = args.batch_size.max(1);
+    std::thread::scope(|scope| -> Result<()> {
+        let (to_score, scored_rx) = sync_channel::<Item>(4);
+        let (to_write, write_rx) = sync_channel::<(Vec<Record>, Vec<Option<Vec<(usize, f32)>>>)>(4);
+        // Reader: parses records into batches.
+        let inputs = &args.inputs;
+        let input_format = args.input_format;
+        let text_column = &args.text_column;
+        let reader = scope.spawn(move || -> Result<()> {
+            let mut first = Some(first);
+            let mut batch = Vec::with_capacity(batch_size);
+            for (i, input) in inputs.iter().enumerate() {
+                let mut rr = if let Some(rr) = first.take().filter(|_| i == 0) {
+                    rr
+                } else {
+                    let rr = RecordReader::open(input, input_format, text_column, lines)?;
+                    if rr.headers() != columns.as_slice() {
+                        anyhow::bail!(
+                            "{input}: columns ({}) differ from the first input's ({})",
+                            rr.headers().join(", "),
+                            columns.join(", ")
+                        );
+                    }
+                    rr
+                };
+                loop {
+                    match rr.next_record() {
+                        Ok(Some(r)) => {
+                            batch.push(r);
+                            if batch.len() == batch_size
+                                && to_score.send(Item::Batch(std::mem::take(&mut batch))).is_err()
+                            {
+                                return Ok(());
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e @ stance::Error::InvalidUtf8 { .. }) if opts.skip_invalid => {
+                            if to_score.send(Item::Bad(e)).is_err() {
+                                return Ok(());
+                            }
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+            if !batch.is_empty() {
+                let _ = to_score.send(Item::Batch(batch));
+            }
+            Ok(())
+        });
+        // Writer: writes scored batches in order.
+        let heads = model.heads();
+        let writer_thread = scope.spawn(move || -> Result<()> {
+            let mut labelled = Vec::with_capacity(heads.len());
+            for (records, preds) in write_rx {
+                for (rec, p) in records.iter().zip(preds) {
+                    let Some(p) = p else { continue };
+                    labelled.clear();
+                    labelled.extend(heads.iter().zip(&p).map(|(h, &(label, confidence))| Labelled {
+                        label: &h.labels[label],
+                        confidence,
+                    }));
+                    writer.write(rec, &labelled)?;
+                }
+            }
+            writer.finish()?;
+            Ok(())
+        });
+        // Scoring, on the rayon pool.
+        let path_of = |rec: &Record| format!("{}", rec.line);
+        let mut failure: Option<anyhow::Error> = None;
+        for item in scored_rx {
+            let records = match item {
+                Item::Batch(b) => b,
+                Item::Bad(e) => {
+                    stats.skipped += 1;
+                    stats.first_skipped.get_or_insert_with(|| e.to_string());
+                    continue;
+                }
+            };
+            let results: Vec<Result<Vec<(usize, f32)>, stance::Error>> = records
+                .par_iter()
+                .map_init(
+                    || model.scorer(),
+                    |scorer, rec| score_record(scorer, rec, &text_col, target_col.as_ref(), &opts, args),
+                )
+                .collect();
+            let mut preds = Vec::with_capacity(results.len());
+            for (rec, r) in records.iter().zip(results) {
+                match r {
+                    Ok(p) => {
+                        stats.scored += 1;
+                        preds.push(Some(p));
+                    }
+                    Err(e) if skip => {
+                        stats.skipped += 1;
+                        stats.first_skipped.get_or_insert_with(|| format!("line {}: {e}", path_of(rec)));
+                        preds.push(None);
+                    }
+                    Err(e) => {
+                        failure = Some(e.into());
+                        break;
+                    }
+                }
+            }
+            if failure.is_some() {
+                break;
+            }
+            bar.inc(records.len() as u64);
+            if to_write.send((records, preds)).is_err() {
+                break;
+            }
+        }
+        drop(to_write);
+        let written = writer_thread.join().expect("writer thread panicked");
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        written?;
+        reader.join().expect("reader thread panicked")?;
+        Ok(())
+    })
+}
+
+fn score_record(
+    scorer: &mut stance::model::Scorer,
+    rec: &Record,
+    text_col: &Column,
+    target_col: Option<&Column>,
+    opts: &ReadOptions,
+    args: &ScoreArgs,
+) -> Result<Vec<(usize, f32)>, stance::Error> {
+    let path = PathBuf::from(source_name(args));
+    let text = rec.get(text_col).unwrap_or_default();
+    stance::io::check_text(&text, &path, rec.line, &args.text_column, opts)?;
+    let target = target_col.and_then(|c| rec.get(c));
+    let preds = scorer.score(&text, target.as_deref()).map_err(|e| stance::Error::Parse {
+        path: path.clone(),
+        line: rec.line,
+        message: e.to_string(),
+    })?;
+    Ok(preds.iter().map(|p| (p.label, p.confidence)).collect())
+}
+
+fn source_name(args: &ScoreArgs) -> &str {
+    match args.inputs.first().map(|s| s.as_str()) {
+        Some("-") | None => "<stdin>",
+        Some(s) => s,
+    }
+}

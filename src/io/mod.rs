@@ -1,0 +1,13 @@
+//! Files in and out: streaming record readers (CSV, TSV, JSON Lines, plain text),
+//! labelled-data loading, score writers, and atomic file output. Only this module and
+//! `cli` touch files.
+
+mod atomic;
+mod dataset;
+mod output;
+mod records;
+
+pub use atomic::AtomicFile;
+pub use dataset::{check_text, read_labelled, LabelledRows, ReadOptions};
+pub use output::{Labelled, OutFormat, ScoreWriter, Sink};
+pub use records::{open, Column, Fields, Format, LineMode, Record, RecordReader};

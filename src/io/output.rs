@@ -1,0 +1,179 @@
+//! Writing scored records: the input's columns plus, per head, `<head>` and
+//! `<head>_confidence`, as CSV, TSV or JSON Lines, to a file (atomically) or stdout.
+
+use super::atomic::AtomicFile;
+use super::records::{Fields, Record};
+use crate::error::{Error, Result};
+use serde_json::{Map, Value};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutFormat {
+    Csv,
+    Tsv,
+    Jsonl,
+}
+
+/// Standard output or an atomically written file.
+pub enum Sink {
+    Stdout(std::io::BufWriter<std::io::Stdout>),
+    File(AtomicFile),
+}
+
+impl Sink {
+    /// `None` or `-` is standard output.
+    pub fn open(path: Option<&Path>) -> Result<Sink> {
+        match path {
+            None => Ok(Sink::stdout()),
+            Some(p) if p == Path::new("-") => Ok(Sink::stdout()),
+            Some(p) => Ok(Sink::File(AtomicFile::create(p)?)),
+        }
+    }
+
+    fn stdout() -> Sink {
+        Sink::Stdout(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()))
+    }
+
+    /// Flushes stdout, or commits the file under its final name.
+    pub fn finish(self) -> Result<()> {
+        match self {
+            Sink::Stdout(mut w) => w.flush().map_err(|e| Error::io("<stdout>", e)),
+            Sink::File(f) => f.commit(),
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::Stdout(w) => w.write(buf),
+            Sink::File(f) => f.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Stdout(w) => w.flush(),
+            Sink::File(f) => f.flush(),
+        }
+    }
+}
+
+/// One head's decision, ready to write.
+#[derive(Debug, Clone, Copy)]
+pub struct Labelled<'a> {
+    pub label: &'a str,
+    pub confidence: f32,
+}
+
+/// Writes scored records.
+pub struct ScoreWriter {
+    input_columns: Vec<String>,
+    /// Output names of each head's label and confidence columns.
+    head_columns: Vec<(String, String)>,
+    csv: Option<csv::Writer<Sink>>,
+    json: Option<Sink>,
+    path: PathBuf,
+}
+
+impl ScoreWriter {
+    /// `input_columns` are kept as they are; a head whose name is already an input column
+    /// writes its label as `<head>_predicted` so no input value is overwritten.
+    pub fn new(sink: Sink, path: PathBuf, format: OutFormat, input_columns: &[String], heads: &[String]) -> Result<Self> {
+        let head_columns: Vec<(String, String)> = heads
+            .iter()
+            .map(|h| {
+                let label = if input_columns.contains(h) { format!("{h}_predicted") } else { h.clone() };
+                (label, format!("{h}_confidence"))
+            })
+            .collect();
+        let mut w = ScoreWriter {
+            input_columns: input_columns.to_vec(),
+            head_columns,
+            csv: None,
+            json: None,
+            path,
+        };
+        match format {
+            OutFormat::Csv | OutFormat::Tsv => {
+                let delim = if format == OutFormat::Tsv { b'\t' } else { b',' };
+                let mut csv = csv::WriterBuilder::new().delimiter(delim).from_writer(sink);
+                let header: Vec<&str> = w
+                    .input_columns
+                    .iter()
+                    .map(|s| s.as_str())
+                    .chain(w.head_columns.iter().flat_map(|(a, b)| [a.as_str(), b.as_str()]))
+                    .collect();
+                csv.write_record(&header).map_err(|e| w.err(e))?;
+                w.csv = Some(csv);
+            }
+            OutFormat::Jsonl => w.json = Some(sink),
+        }
+        Ok(w)
+    }
+
+    fn err(&self, e: csv::Error) -> Error {
+        match e.into_kind() {
+            csv::ErrorKind::Io(io) => Error::io(&self.path, io),
+            other => Error::Settings(format!("{}: {other:?}", self.path.display())),
+        }
+    }
+
+    /// Writes one record with its heads' labels.
+    pub fn write(&mut self, record: &Record, heads: &[Labelled]) -> Result<()> {
+        if let Some(csv) = &mut self.csv {
+            let mut row: Vec<String> = match &record.fields {
+                Fields::Row(r) => r.clone(),
+                Fields::Object(o) => self
+                    .input_columns
+                    .iter()
+                    .map(|c| match o.get(c) {
+                        Some(Value::String(s)) => s.clone(),
+                        Some(Value::Null) | None => String::new(),
+                        Some(v) => v.to_string(),
+                    })
+                    .collect(),
+            };
+            for h in heads {
+                row.push(h.label.to_string());
+                row.push(format!("{:.4}", h.confidence));
+            }
+            let res = csv.write_record(&row);
+            return res.map_err(|e| match e.into_kind() {
+                csv::ErrorKind::Io(io) => Error::io(&self.path, io),
+                other => Error::Settings(format!("{other:?}")),
+            });
+        }
+        let sink = self.json.as_mut().expect("one writer is set");
+        let mut obj: Map<String, Value> = match &record.fields {
+            Fields::Object(o) => o.clone(),
+            Fields::Row(r) => self
+                .input_columns
+                .iter()
+                .cloned()
+                .zip(r.iter().map(|s| Value::String(s.clone())))
+                .collect(),
+        };
+        for ((label_col, conf_col), h) in self.head_columns.iter().zip(heads) {
+            obj.insert(label_col.clone(), Value::String(h.label.to_string()));
+            let conf = (h.confidence as f64 * 1e4).round() / 1e4;
+            obj.insert(conf_col.clone(), serde_json::json!(conf));
+        }
+        serde_json::to_writer(&mut *sink, &obj).map_err(|e| Error::io(&self.path, e.into()))?;
+        sink.write_all(b"\n").map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Flushes and commits the output.
+    pub fn finish(self) -> Result<()> {
+        let path = self.path.clone();
+        let sink = match (self.csv, self.json) {
+            (Some(csv), _) => csv
+                .into_inner()
+                .map_err(|e| Error::io(&path, std::io::Error::other(e.to_string())))?,
+            (None, Some(s)) => s,
+            (None, None) => unreachable!("one writer is set"),
+        };
+        sink.finish()
+    }
+}

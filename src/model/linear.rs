@@ -1,0 +1,402 @@
+//! A sparse linear classifier as a linfa estimator: [`LinearParams`] (checked by linfa's
+//! `ParamGuard`) fits a [`FittedLinear`] on [`SparseRecords`] with the dual coordinate
+//! descent solver; multi-class problems are split one-vs-rest, as LIBLINEAR does.
+//!
+//! ```
+//! use linfa::prelude::*;
+//! use ndarray::array;
+//! use sprs::CsMat;
+//! use stance::model::{LinearParams, SparseRecords};
+//!
+//! let x = CsMat::new((4, 2), vec![0, 1, 2, 3, 4], vec![0, 0, 1, 1], vec![1.0f32, 0.9, 1.0, 0.8]);
+//! let data = DatasetBase::new(SparseRecords(x), array![0usize, 0, 1, 1]);
+//! let model = LinearParams::new().c(10.0).fit(&data).unwrap();
+//! let predicted: ndarray::Array1<usize> = model.predict(&data);
+//! assert_eq!(predicted, array![0, 0, 1, 1]);
+//! ```
+
+use super::rng::SplitMix64;
+use super::solver::{self, Control, Rows};
+pub use super::solver::Loss;
+use crate::error::Error;
+use linfa::dataset::Records;
+use linfa::prelude::*;
+use linfa::ParamGuard;
+use ndarray::{Array1, Array2};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sprs::CsMat;
+
+/// Rows of sparse features, as linfa records (a newtype: linfa's traits cannot be
+/// implemented on `sprs::CsMat` directly).
+#[derive(Debug, Clone)]
+pub struct SparseRecords(pub CsMat<f32>);
+
+impl Records for SparseRecords {
+    type Elem = f32;
+    fn nsamples(&self) -> usize {
+        self.0.rows()
+    }
+    fn nfeatures(&self) -> usize {
+        self.0.cols()
+    }
+}
+
+impl SparseRecords {
+    pub(crate) fn rows(&self) -> Rows<'_> {
+        let m = &self.0;
+        Rows {
+            indptr: m.indptr().into_raw_storage(),
+            indices: m.indices(),
+            values: m.data(),
+            n_features: m.cols(),
+        }
+    }
+}
+
+/// How examples of each class are weighted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClassWeight {
+    /// Every example counts the same.
+    Uniform,
+    /// Weight `n / (k * n_c)`, as scikit-learn's `class_weight="balanced"`.
+    Balanced,
+}
+
+/// Checked hyper-parameters of the sparse linear classifier.
+///
+/// | Name | Default | Purpose | Range |
+/// |---|---|---|---|
+/// | `loss` | `Logistic` | logistic regression (probabilities) or L2-loss SVM | |
+/// | `c` | `1.0` | inverse regularisation strength | `> 0` |
+/// | `class_weight` | `Uniform` | re-weight rare classes | |
+/// | `tol` | `0.01` | stopping tolerance of the dual solver | `> 0` |
+/// | `max_iter` | `1000` | passes over the data at most | `>= 1` |
+/// | `seed` | `0` | order of coordinate updates | any |
+/// | `n_classes` | from the targets | number of classes (when a subset lacks some) | `>= 2` |
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinearValidParams {
+    loss: Loss,
+    c: f64,
+    class_weight: ClassWeight,
+    tol: f64,
+    max_iter: usize,
+    seed: u64,
+    n_classes: Option<usize>,
+}
+
+/// Unchecked hyper-parameters; see [`LinearValidParams`] for the table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearParams(LinearValidParams);
+
+impl Default for LinearParams {
+    fn default() -> Self {
+        LinearParams(LinearValidParams {
+            loss: Loss::Logistic,
+            c: 1.0,
+            class_weight: ClassWeight::Uniform,
+            tol: 0.01,
+            max_iter: 1000,
+            seed: 0,
+            n_classes: None,
+        })
+    }
+}
+
+impl LinearParams {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn loss(mut self, loss: Loss) -> Self {
+        self.0.loss = loss;
+        self
+    }
+    pub fn c(mut self, c: f64) -> Self {
+        self.0.c = c;
+        self
+    }
+    pub fn class_weight(mut self, w: ClassWeight) -> Self {
+        self.0.class_weight = w;
+        self
+    }
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.0.tol = tol;
+        self
+    }
+    pub fn max_iter(mut self, n: usize) -> Self {
+        self.0.max_iter = n;
+        self
+    }
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.0.seed = seed;
+        self
+    }
+    pub fn n_classes(mut self, k: usize) -> Self {
+        self.0.n_classes = Some(k);
+        self
+    }
+}
+
+impl ParamGuard for LinearParams {
+    type Checked = LinearValidParams;
+    type Error = Error;
+
+    fn check_ref(&self) -> Result<&LinearValidParams, Error> {
+        let p = &self.0;
+        if !(p.c.is_finite() && p.c > 0.0) {
+            return Err(Error::Settings(format!("C must be a positive number, got {}", p.c)));
+        }
+        if !(p.tol.is_finite() && p.tol > 0.0) {
+            return Err(Error::Settings(format!("tolerance must be positive, got {}", p.tol)));
+        }
+        if p.max_iter == 0 {
+            return Err(Error::Settings("max_iter must be at least 1".into()));
+        }
+        if p.n_classes.is_some_and(|k| k < 2) {
+            return Err(Error::Settings("a classifier needs at least 2 classes".into()));
+        }
+        Ok(p)
+    }
+
+    fn check(self) -> Result<LinearValidParams, Error> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+impl LinearValidParams {
+    pub fn loss(&self) -> Loss {
+        self.loss
+    }
+}
+
+/// A fitted one-vs-rest linear classifier. Binary problems keep one weight vector
+/// (scores `[-s, s]`); `k > 2` classes keep `k`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedLinear {
+    loss: Loss,
+    n_classes: usize,
+    /// `outputs × features`.
+    weights: Array2<f32>,
+    bias: Array1<f32>,
+    iterations: usize,
+}
+
+impl Fit<SparseRecords, Array1<usize>, Error> for LinearValidParams {
+    type Object = FittedLinear;
+
+    fn fit(&self, data: &DatasetBase<SparseRecords, Array1<usize>>) -> Result<FittedLinear, Error> {
+        let x = &data.records;
+        let y = &data.targets;
+        if x.nsamples() != y.len() {
+            return Err(linfa::Error::MismatchedShapes(x.nsamples(), y.len()).into());
+        }
+        if y.is_empty() {
+            return Err(linfa::Error::NotEnoughSamples.into());
+        }
+        let k = self
+            .n_classes
+            .unwrap_or_else(|| y.iter().max().map_or(0, |&m| m + 1));
+        if k < 2 || y.iter().any(|&c| c >= k) {
+            return Err(Error::Settings(format!("labels must be in 0..{k} with k >= 2")));
+        }
+        let mut counts = vec![0usize; k];
+        y.iter().for_each(|&c| counts[c] += 1);
+        let present = counts.iter().filter(|&&n| n > 0).count().max(1);
+        let cost: Vec<f64> = y
+            .iter()
+            .map(|&c| match self.class_weight {
+                ClassWeight::Uniform => self.c,
+                ClassWeight::Balanced => self.c * y.len() as f64 / (present * counts[c]) as f64,
+            })
+            .collect();
+        let outputs: Vec<usize> = if k == 2 { vec![1] } else { (0..k).collect() };
+        let rows = x.rows();
+        let mut seeds = SplitMix64::new(self.seed);
+        let seeds: Vec<u64> = outputs.iter().map(|_| seeds.next_u64()).collect();
+        let solutions: Vec<solver::Solution> = outputs
+            .par_iter()
+            .zip(seeds)
+            .map(|(&class, seed)| {
+                let yb: Vec<bool> = y.iter().map(|&c| c == class).collect();
+                let ctl = Control {
+                    tol: self.tol,
+                    max_iter: self.max_iter,
+                    seed,
+                };
+                solver::solve(rows, &yb, &cost, self.loss, ctl)
+            })
+            .collect();
+        let mut weights = Array2::zeros((outputs.len(), x.nfeatures()));
+        let mut bias = Array1::zeros(outputs.len());
+        let mut iterations = 0;
+        for (o, sol) in solutions.iter().enumerate() {
+            weights
+                .row_mut(o)
+                .iter_mut()
+                .zip(&sol.w)
+                .for_each(|(dst, &src)| *dst = src as f32);
+            bias[o] = sol.bias as f32;
+            iterations = iterations.max(sol.iterations);
+        }
+        Ok(FittedLinear {
+            loss: self.loss,
+            n_classes: k,
+            weights,
+            bias,
+            iterations,
+        })
+    }
+}
+
+impl FittedLinear {
+    pub fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+    pub fn loss(&self) -> Loss {
+        self.loss
+    }
+    /// `outputs × features` weights (one row when binary).
+    pub fn weights(&self) -> &Array2<f32> {
+        &self.weights
+    }
+    pub fn bias(&self) -> &Array1<f32> {
+        &self.bias
+    }
+    /// Most solver passes any one-vs-rest problem took.
+    pub fn iterations(&self) -> usize {
+        self.iterations
+    }
+
+    /// Raw outputs `w·x + b` of one sparse row.
+    pub fn outputs(&self, indices: &[usize], values: &[f32]) -> Vec<f32> {
+        (0..self.weights.nrows())
+            .map(|o| {
+                let w = self.weights.row(o);
+                self.bias[o] + indices.iter().zip(values).map(|(&j, &v)| w[j] * v).sum::<f32>()
+            })
+            .collect()
+    }
+}
+
+/// Per-class scores from one-vs-rest outputs (binary: one output `s` gives `[-s, s]`).
+pub(crate) fn class_scores(outputs: &[f32], n_classes: usize, out: &mut Vec<f32>) {
+    out.clear();
+    if n_classes == 2 {
+        out.extend([-outputs[0], outputs[0]]);
+    } else {
+        out.extend_from_slice(&outputs[..n_classes]);
+    }
+}
+
+/// Probabilities from one-vs-rest scores: binary `σ(s)`, else `σ(s_k) / Σ σ(s_j)`
+/// (scikit-learn's one-vs-rest `predict_proba`).
+pub(crate) fn probabilities(scores: &[f32], out: &mut Vec<f32>) {
+    out.clear();
+    if scores.len() == 2 {
+        let p = sigmoid(scores[1]);
+        out.extend([1.0 - p, p]);
+        return;
+    }
+    out.extend(scores.iter().map(|&s| sigmoid(s)));
+    let sum: f32 = out.iter().sum();
+    out.iter_mut().for_each(|p| *p /= sum);
+}
+
+#[inline]
+fn sigmoid(s: f32) -> f32 {
+    1.0 / (1.0 + (-s).exp())
+}
+
+/// Index of the largest score; ties go to the lower index.
+pub(crate) fn argmax(scores: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &s) in scores.iter().enumerate() {
+        if s > scores[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+impl PredictInplace<SparseRecords, Array1<usize>> for FittedLinear {
+    fn predict_inplace(&self, x: &SparseRecords, y: &mut Array1<usize>) {
+        let rows = x.rows();
+        let mut scores = Vec::new();
+        for (i, slot) in y.iter_mut().enumerate() {
+            let (a, b) = (rows.indptr[i], rows.indptr[i + 1]);
+            // Features beyond the model's width were never seen: they weigh nothing.
+            let keep: Vec<(usize, f32)> = rows.indices[a..b]
+                .iter()
+                .zip(&rows.values[a..b])
+                .filter(|(&j, _)| j < self.weights.ncols())
+                .map(|(&j, &v)| (j, v))
+                .collect();
+            let (idx, val): (Vec<usize>, Vec<f32>) = keep.into_iter().unzip();
+            class_scores(&self.outputs(&idx, &val), self.n_classes, &mut scores);
+            *slot = argmax(&scores);
+        }
+    }
+
+    fn default_target(&self, x: &SparseRecords) -> Array1<usize> {
+        Array1::zeros(x.nsamples())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn three_class() -> DatasetBase<SparseRecords, Array1<usize>> {
+        // Class c lives on feature c.
+        let x = CsMat::new(
+            (6, 3),
+            vec![0, 1, 2, 3, 4, 5, 6],
+            vec![0, 0, 1, 1, 2, 2],
+            vec![1.0f32, 0.8, 1.0, 0.9, 1.0, 0.7],
+        );
+        DatasetBase::new(SparseRecords(x), array![0usize, 0, 1, 1, 2, 2])
+    }
+
+    #[test]
+    fn fits_multiclass_one_vs_rest() {
+        let data = three_class();
+        for loss in [Loss::Logistic, Loss::SquaredHinge] {
+            let model = LinearParams::new().loss(loss).c(10.0).fit(&data).unwrap();
+            assert_eq!(model.weights().nrows(), 3);
+            let pred: Array1<usize> = model.predict(&data);
+            assert_eq!(pred, data.targets, "{loss:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_params_before_fitting() {
+        let err = LinearParams::new().c(-1.0).fit(&three_class()).unwrap_err();
+        assert!(matches!(err, Error::Settings(_)));
+    }
+
+    #[test]
+    fn rejects_mismatched_records_and_targets() {
+        let mut data = three_class();
+        data.targets = array![0usize, 1];
+        let err = LinearParams::new().fit(&data).unwrap_err();
+        assert!(matches!(err, Error::Linfa(linfa::Error::MismatchedShapes(6, 2))));
+    }
+
+    #[test]
+    fn probabilities_are_finite_and_sum_to_one() {
+        let mut p = Vec::new();
+        for scores in [vec![-3.0, 3.0], vec![1.0, -2.0, 0.5], vec![80.0, -80.0, 0.0]] {
+            probabilities(&scores, &mut p);
+            assert!(p.iter().all(|v| v.is_finite() && *v >= 0.0));
+            assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn fitted_model_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<FittedLinear>();
+    }
+}

@@ -1,0 +1,257 @@
+//! Features → scores. A [`Model`] holds the fitted feature extractor and one classifier
+//! per label column ("head"). A paragraph is tokenized and featurised once; one pass over
+//! its features computes every head's outputs, because the weights of all heads are
+//! packed side by side per feature.
+//!
+//! ```
+//! use stance::model::{train, Recipe, TrainingSet};
+//! let texts = ["we must leave now", "leaving is right", "stay and fight", "staying is right",
+//!              "we must stay", "leave at once"];
+//! let labels = ["favor", "favor", "against", "against", "against", "favor"];
+//! let data = TrainingSet::new(
+//!     texts.iter().map(|s| s.to_string()).collect(),
+//!     vec![("stance".into(), labels.iter().map(|s| s.to_string()).collect())],
+//!     None,
+//! ).unwrap();
+//! let model = train(&Recipe::default(), &data).unwrap();
+//! let mut scorer = model.scorer();
+//! let heads = scorer.score("we should leave", None).unwrap();
+//! assert_eq!(model.heads()[0].labels[heads[0].label], "favor");
+//! ```
+
+mod file;
+pub(crate) mod linear;
+mod rng;
+mod solver;
+mod train;
+
+pub use file::{FORMAT_VERSION, MAGIC};
+pub use linear::{ClassWeight, FittedLinear, LinearParams, LinearValidParams, Loss, SparseRecords};
+pub use train::{train, train_rows, Recipe, TargetMode, TrainingSet};
+pub(crate) use rng::SplitMix64;
+
+use crate::features::{Analysis, FittedFeatures, RowScratch, SparseRow};
+use crate::labels::HeadPrediction;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// A trained multi-head model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(from = "ModelParts", into = "ModelParts")]
+pub struct Model {
+    parts: ModelParts,
+    target_lookup: HashMap<String, u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ModelParts {
+    recipe: Recipe,
+    features: FittedFeatures,
+    heads: Vec<Head>,
+    /// Target column name and its values, when heads are target-aware.
+    target: Option<TargetInfo>,
+    /// `n_features × n_outputs`, row-major: all outputs of a feature are adjacent.
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+    n_outputs: usize,
+    /// Text column the model was trained on (a default for scoring).
+    text_column: String,
+    n_train: usize,
+}
+
+/// Target column of target-aware heads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetInfo {
+    pub column: String,
+    pub values: Vec<String>,
+    pub mode: TargetMode,
+}
+
+/// One label column's classifier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Head {
+    /// The label column's name, used for output columns.
+    pub name: String,
+    /// Labels in class-index order (sorted).
+    pub labels: Vec<String>,
+    /// Training examples per label.
+    pub support: Vec<usize>,
+    groups: Vec<Group>,
+}
+
+/// A slice of the packed outputs: the shared classifier (`target: None`) or one target's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Group {
+    target: Option<u32>,
+    offset: u32,
+    width: u32,
+}
+
+impl From<ModelParts> for Model {
+    fn from(parts: ModelParts) -> Self {
+        let target_lookup = parts
+            .target
+            .iter()
+            .flat_map(|t| t.values.iter().enumerate())
+            .map(|(i, v)| (v.clone(), i as u32))
+            .collect();
+        Model {
+            parts,
+            target_lookup,
+        }
+    }
+}
+
+impl From<Model> for ModelParts {
+    fn from(m: Model) -> Self {
+        m.parts
+    }
+}
+
+/// Why a paragraph could not be scored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScoreError {
+    #[error("the model's heads are target-aware: a value in column '{0}' is needed")]
+    MissingTarget(String),
+    #[error("target '{target}' was not seen in training (known: {})", known.join(", "))]
+    UnknownTarget { target: String, known: Vec<String> },
+}
+
+impl Model {
+    /// The heads, in training order.
+    pub fn heads(&self) -> &[Head] {
+        &self.parts.heads
+    }
+
+    /// The recipe the model was trained with.
+    pub fn recipe(&self) -> &Recipe {
+        &self.parts.recipe
+    }
+
+    /// The fitted feature extractor.
+    pub fn features(&self) -> &FittedFeatures {
+        &self.parts.features
+    }
+
+    /// Target column information for target-aware models.
+    pub fn target(&self) -> Option<&TargetInfo> {
+        self.parts.target.as_ref()
+    }
+
+    /// Name of the text column used in training.
+    pub fn text_column(&self) -> &str {
+        &self.parts.text_column
+    }
+
+    /// Number of training paragraphs.
+    pub fn n_train(&self) -> usize {
+        self.parts.n_train
+    }
+
+    /// A scorer with its own buffers; make one per thread.
+    pub fn scorer(&self) -> Scorer<'_> {
+        Scorer {
+            model: self,
+            analysis: Analysis::default(),
+            scratch: RowScratch::default(),
+            row: SparseRow::default(),
+            outputs: Vec::new(),
+            scores: Vec::new(),
+            predictions: vec![HeadPrediction::default(); self.parts.heads.len()],
+        }
+    }
+
+    /// Checks internal consistency after decoding a file.
+    pub(crate) fn is_consistent(&self) -> bool {
+        let p = &self.parts;
+        p.features.is_consistent()
+            && p.weights.len() == p.features.n_features() * p.n_outputs
+            && p.bias.len() == p.n_outputs
+            && p.heads.iter().all(|h| {
+                h.labels.len() >= 2
+                    && h.groups.iter().all(|g| (g.offset + g.width) as usize <= p.n_outputs)
+            })
+    }
+
+    fn target_index(&self, target: Option<&str>) -> Result<Option<u32>, ScoreError> {
+        let Some(info) = &self.parts.target else {
+            return Ok(None);
+        };
+        let t = target.ok_or_else(|| ScoreError::MissingTarget(info.column.clone()))?;
+        match self.target_lookup.get(t.trim()) {
+            Some(&i) => Ok(Some(i)),
+            None if info.mode == TargetMode::Crossed => Ok(None),
+            None => Err(ScoreError::UnknownTarget {
+                target: t.to_string(),
+                known: info.values.clone(),
+            }),
+        }
+    }
+}
+
+/// Scores paragraphs with one model, reusing buffers between calls.
+pub struct Scorer<'m> {
+    model: &'m Model,
+    analysis: Analysis,
+    scratch: RowScratch,
+    row: SparseRow,
+    outputs: Vec<f32>,
+    scores: Vec<f32>,
+    predictions: Vec<HeadPrediction>,
+}
+
+impl<'m> Scorer<'m> {
+    /// Labels `text` on every head. `target` is the value of the target column for
+    /// target-aware models, and ignored otherwise.
+    pub fn score(&mut self, text: &str, target: Option<&str>) -> Result<&[HeadPrediction], ScoreError> {
+        let m = &self.model.parts;
+        let t = self.model.target_index(target)?;
+        m.features.spec().analyze(text, &mut self.analysis);
+        m.features
+            .transform(&self.analysis.keys, &mut self.scratch, &mut self.row);
+        self.outputs.clear();
+        self.outputs.extend_from_slice(&m.bias);
+        let n = m.n_outputs;
+        for (&c, &v) in self.row.indices.iter().zip(&self.row.values) {
+            let w = &m.weights[c as usize * n..(c as usize + 1) * n];
+            for (o, &wo) in self.outputs.iter_mut().zip(w) {
+                *o += wo * v;
+            }
+        }
+        for (head, pred) in m.heads.iter().zip(self.predictions.iter_mut()) {
+            head.class_scores(&self.outputs, t, &mut self.scores);
+            pred.decide(&self.scores);
+        }
+        Ok(&self.predictions)
+    }
+
+    /// The analysis (tokens and keys) and row of the last scored text.
+    pub fn last(&self) -> (&Analysis, &SparseRow) {
+        (&self.analysis, &self.row)
+    }
+}
+
+impl Head {
+    /// Per-class scores for target `t`: the sum of the active groups' outputs.
+    fn class_scores(&self, outputs: &[f32], t: Option<u32>, out: &mut Vec<f32>) {
+        let k = self.labels.len();
+        out.clear();
+        out.resize(k, 0.0);
+        for g in self.active_groups(t) {
+            let o = &outputs[g.offset as usize..(g.offset + g.width) as usize];
+            if k == 2 {
+                out[0] -= o[0];
+                out[1] += o[0];
+            } else {
+                out.iter_mut().zip(o).for_each(|(s, &v)| *s += v);
+            }
+        }
+    }
+
+    /// Output offsets (and widths) of the groups used for target `t`.
+    pub(crate) fn active_groups(&self, t: Option<u32>) -> impl Iterator<Item = &Group> + '_ {
+        self.groups
+            .iter()
+            .filter(move |g| g.target.is_none() || (t.is_some() && g.target == t))
+    }
+}
