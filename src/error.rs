@@ -84,7 +84,10 @@ pub enum Error {
 
     /// A file that is not a stance model, a damaged one, or one from another format version.
     #[error("{}: {problem}", path.display())]
-    BadModel { path: PathBuf, problem: ModelProblem },
+    BadModel {
+        path: PathBuf,
+        problem: ModelProblem,
+    },
 
     /// Invalid settings (hyper-parameters, flags).
     #[error("{0}")]

@@ -27,10 +27,16 @@ pub fn run(args: CvArgs, ui: Ui) -> Result<()> {
     let recipe = args.recipe.recipe()?;
     let data = args.data.load(&args.read)?;
     if args.folds < 2 || args.folds > data.len() {
-        bail!("--folds must be between 2 and the number of rows ({}), got {}", data.len(), args.folds);
+        bail!(
+            "--folds must be between 2 and the number of rows ({}), got {}",
+            data.len(),
+            args.folds
+        );
     }
     let folds = cv_folds(&data, args.folds, recipe.seed);
-    let keys = recipe.features.keys_of(data.texts.iter().map(|s| s.as_str()));
+    let keys = recipe
+        .features
+        .keys_of(data.texts.iter().map(|s| s.as_str()));
     let bar = ui.bar(args.folds as u64, "cross-validating");
     let reports: Vec<Vec<HeadReport>> = folds
         .par_iter()
@@ -49,7 +55,10 @@ pub fn run(args: CvArgs, ui: Ui) -> Result<()> {
             println!("head: {name}  ({} folds, n = {})", args.folds, h["n"]);
             for key in ["accuracy", "macro_f1", "f_avg"] {
                 match h[key].as_f64() {
-                    Some(v) => println!("  {key:<9} {v:.4} ± {:.4}", h[format!("{key}_std")].as_f64().unwrap_or(0.0)),
+                    Some(v) => println!(
+                        "  {key:<9} {v:.4} ± {:.4}",
+                        h[format!("{key}_std")].as_f64().unwrap_or(0.0)
+                    ),
                     None => println!("  {key:<9} n/a"),
                 }
             }
@@ -85,7 +94,9 @@ fn evaluate_fold(
     let mut scorer = model.scorer();
     for &i in test {
         let target = tix.zip(targets).map(|(t, v)| v[t[i] as usize].as_str());
-        let preds = scorer.score(&data.texts[i], target).expect("training targets are known");
+        let preds = scorer
+            .score(&data.texts[i], target)
+            .expect("training targets are known");
         for (h, (r, p)) in reports.iter_mut().zip(preds).enumerate() {
             r.confusion.add(data.head_labels(h).1[i], p.label);
         }

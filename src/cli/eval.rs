@@ -30,9 +30,16 @@ pub struct EvalArgs {
 pub fn run(args: EvalArgs, ui: Ui) -> Result<()> {
     let model = super::load_model(args.model.as_ref())?;
     let heads: Vec<String> = model.heads().iter().map(|h| h.name.clone()).collect();
-    let text_column = pick_text_column(&args.data, args.text_column.as_deref(), model.text_column())?;
+    let text_column =
+        pick_text_column(&args.data, args.text_column.as_deref(), model.text_column())?;
     let target_column = model.target().map(|t| t.column.clone());
-    let rows = stance::io::read_labelled(&args.data, &text_column, &heads, target_column.as_deref(), args.read.options())?;
+    let rows = stance::io::read_labelled(
+        &args.data,
+        &text_column,
+        &heads,
+        target_column.as_deref(),
+        args.read.options(),
+    )?;
     // Gold labels must be ones the model knows.
     let mut gold: Vec<Vec<usize>> = Vec::new();
     for (h, head) in model.heads().iter().enumerate() {

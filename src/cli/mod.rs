@@ -72,12 +72,18 @@ impl Ui {
     /// A progress bar over `len` items (hidden when stderr is not a terminal or --quiet).
     pub fn bar(&self, len: u64, what: &str) -> indicatif::ProgressBar {
         use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-        let target = if self.quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
+        let target = if self.quiet {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
         let bar = ProgressBar::with_draw_target(Some(len), target);
         let style = if len == 0 {
             ProgressStyle::with_template("{spinner} {msg}: {human_pos} [{elapsed}] {per_sec}")
         } else {
-            ProgressStyle::with_template("{msg}: {wide_bar} {human_pos}/{human_len} [{elapsed}<{eta}] {per_sec}")
+            ProgressStyle::with_template(
+                "{msg}: {wide_bar} {human_pos}/{human_len} [{elapsed}<{eta}] {per_sec}",
+            )
         };
         bar.set_style(style.expect("valid template"));
         bar.set_message(what.to_string());
@@ -94,10 +100,10 @@ impl Ui {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum LossArg {
-    /// Logistic regression: calibrated-ish probabilities.
-    Logistic,
-    /// L2-loss linear SVM (scikit-learn's LinearSVC).
+    /// L2-loss linear SVM (scikit-learn's LinearSVC); confidence is sigmoid of the margin.
     Svm,
+    /// Logistic regression: confidence is the model's probability.
+    Logistic,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -125,10 +131,10 @@ enum TargetModeArg {
 #[derive(Debug, Args)]
 struct RecipeArgs {
     /// Classifier loss.
-    #[arg(long, value_enum, default_value = "logistic")]
+    #[arg(long, value_enum, default_value = "svm")]
     loss: LossArg,
     /// Inverse regularisation strength C.
-    #[arg(long = "c", value_name = "C", default_value_t = 10.0)]
+    #[arg(long = "c", value_name = "C", default_value_t = 1.0)]
     c: f64,
     /// Class weights: `balanced` up-weights rare classes (n / (k * n_class)).
     #[arg(long, value_enum, default_value = "uniform")]
@@ -158,6 +164,12 @@ struct RecipeArgs {
     /// How heads use --target-column.
     #[arg(long, value_enum, default_value = "crossed")]
     target_mode: TargetModeArg,
+    /// Naive Bayes log-count-ratio feature scaling (NBSVM) with this smoothing alpha; 0 = off.
+    #[arg(long, default_value_t = 0.1, value_name = "ALPHA")]
+    nb: f64,
+    /// Weight of the NB-scaled model when averaged with the plain one (1 = NB only).
+    #[arg(long, default_value_t = 0.5, value_name = "WEIGHT")]
+    nb_mix: f64,
     /// Solver stopping tolerance.
     #[arg(long, default_value_t = 0.01)]
     tol: f64,
@@ -177,7 +189,10 @@ impl RecipeArgs {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
                     .with_context(|| format!("{}: cannot read target terms", p.display()))?;
-                Some(TargetTerms::parse(&text, &tokenizer).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?)
+                Some(
+                    TargetTerms::parse(&text, &tokenizer)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+                )
             }
         };
         let features = FeatureSpec {
@@ -213,6 +228,8 @@ impl RecipeArgs {
                 TargetModeArg::Crossed => TargetMode::Crossed,
                 TargetModeArg::PerTarget => TargetMode::PerTarget,
             },
+            nb_alpha: (self.nb > 0.0).then_some(self.nb),
+            nb_mix: self.nb_mix,
         })
     }
 }
@@ -230,7 +247,10 @@ struct ReadArgs {
 
 impl ReadArgs {
     fn options(&self) -> ReadOptions {
-        ReadOptions { max_text_bytes: self.max_text_bytes, skip_invalid: self.skip_invalid }
+        ReadOptions {
+            max_text_bytes: self.max_text_bytes,
+            skip_invalid: self.skip_invalid,
+        }
     }
 }
 

@@ -6,7 +6,10 @@ use super::{ReadArgs, Ui};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
-use stance::io::{Column, Format, Labelled, LineMode, OutFormat, ReadOptions, Record, RecordReader, ScoreWriter, Sink};
+use stance::io::{
+    Column, Format, Labelled, LineMode, OutFormat, ReadOptions, Record, RecordReader, ScoreWriter,
+    Sink,
+};
 use stance::Model;
 use std::path::PathBuf;
 use std::sync::mpsc::sync_channel;
@@ -58,7 +61,11 @@ pub fn run(mut args: ScoreArgs, ui: Ui) -> Result<()> {
     }
     let mut opts = args.read.options();
     opts.skip_invalid |= args.on_error == OnError::Skip;
-    let lines = if args.lines { LineMode::EachLine } else { LineMode::BlankLines };
+    let lines = if args.lines {
+        LineMode::EachLine
+    } else {
+        LineMode::BlankLines
+    };
     let first = RecordReader::open(&args.inputs[0], args.input_format, &args.text_column, lines)?;
     let format = args.format.unwrap_or(match first.format() {
         Format::Tsv => OutFormat::Tsv,
@@ -113,7 +120,10 @@ fn pipeline(
     let text_col = first.column(&args.text_column)?;
     let target_col = match model.target() {
         Some(t) => Some(first.column(&t.column).with_context(|| {
-            format!("the model's heads are target-aware: the input needs a '{}' column", t.column)
+            format!(
+                "the model's heads are target-aware: the input needs a '{}' column",
+                t.column
+            )
         })?),
         None => None,
     };
@@ -149,7 +159,9 @@ fn pipeline(
                         Ok(Some(r)) => {
                             batch.push(r);
                             if batch.len() == batch_size
-                                && to_score.send(Item::Batch(std::mem::take(&mut batch))).is_err()
+                                && to_score
+                                    .send(Item::Batch(std::mem::take(&mut batch)))
+                                    .is_err()
                             {
                                 return Ok(());
                             }
@@ -171,21 +183,22 @@ fn pipeline(
         });
         // Writer: writes scored batches in order.
         let heads = model.heads();
-        let writer_thread = scope.spawn(move || -> Result<()> {
+        let writer_thread = scope.spawn(move || -> Result<ScoreWriter> {
             let mut labelled = Vec::with_capacity(heads.len());
             for (records, preds) in write_rx {
                 for (rec, p) in records.iter().zip(preds) {
                     let Some(p) = p else { continue };
                     labelled.clear();
-                    labelled.extend(heads.iter().zip(&p).map(|(h, &(label, confidence))| Labelled {
-                        label: &h.labels[label],
-                        confidence,
+                    labelled.extend(heads.iter().zip(&p).map(|(h, &(label, confidence))| {
+                        Labelled {
+                            label: &h.labels[label],
+                            confidence,
+                        }
                     }));
                     writer.write(rec, &labelled)?;
                 }
             }
-            writer.finish()?;
-            Ok(())
+            Ok(writer)
         });
         // Scoring, on the rayon pool.
         let path_of = |rec: &Record| format!("{}", rec.line);
@@ -203,7 +216,9 @@ fn pipeline(
                 .par_iter()
                 .map_init(
                     || model.scorer(),
-                    |scorer, rec| score_record(scorer, rec, &text_col, target_col.as_ref(), &opts, args),
+                    |scorer, rec| {
+                        score_record(scorer, rec, &text_col, target_col.as_ref(), &opts, args)
+                    },
                 )
                 .collect();
             let mut preds = Vec::with_capacity(results.len());
@@ -215,7 +230,9 @@ fn pipeline(
                     }
                     Err(e) if skip => {
                         stats.skipped += 1;
-                        stats.first_skipped.get_or_insert_with(|| format!("line {}: {e}", path_of(rec)));
+                        stats
+                            .first_skipped
+                            .get_or_insert_with(|| format!("line {}: {e}", path_of(rec)));
                         preds.push(None);
                     }
                     Err(e) => {
@@ -237,8 +254,10 @@ fn pipeline(
         if let Some(e) = failure {
             return Err(e);
         }
-        written?;
+        let writer = written?;
         reader.join().expect("reader thread panicked")?;
+        // Only a complete run puts the output under its final name.
+        writer.finish()?;
         Ok(())
     })
 }
@@ -255,11 +274,13 @@ fn score_record(
     let text = rec.get(text_col).unwrap_or_default();
     stance::io::check_text(&text, &path, rec.line, &args.text_column, opts)?;
     let target = target_col.and_then(|c| rec.get(c));
-    let preds = scorer.score(&text, target.as_deref()).map_err(|e| stance::Error::Parse {
-        path: path.clone(),
-        line: rec.line,
-        message: e.to_string(),
-    })?;
+    let preds = scorer
+        .score(&text, target.as_deref())
+        .map_err(|e| stance::Error::Parse {
+            path: path.clone(),
+            line: rec.line,
+            message: e.to_string(),
+        })?;
     Ok(preds.iter().map(|p| (p.label, p.confidence)).collect())
 }
 

@@ -71,7 +71,9 @@ impl std::str::FromStr for NgramRange {
         let min: u8 = a.trim().parse().map_err(|_| bad())?;
         let max: u8 = b.trim().parse().map_err(|_| bad())?;
         if min == 0 || min > max || max > 8 {
-            return Err(format!("n-gram range '{s}' must satisfy 1 <= min <= max <= 8"));
+            return Err(format!(
+                "n-gram range '{s}' must satisfy 1 <= min <= max <= 8"
+            ));
         }
         Ok(NgramRange { min, max })
     }
@@ -146,7 +148,12 @@ pub(crate) fn char_ngrams(
     }
 }
 
-fn char_ngrams_of(text: &str, ngrams: NgramRange, scratch: &mut NgramScratch, mut emit: impl FnMut(u64)) {
+fn char_ngrams_of(
+    text: &str,
+    ngrams: NgramRange,
+    scratch: &mut NgramScratch,
+    mut emit: impl FnMut(u64),
+) {
     let padded = &mut scratch.padded;
     padded.clear();
     padded.push(b' ');
@@ -223,11 +230,19 @@ pub(crate) fn describe(
                 let mut offset = 0;
                 let end = n.min(n_chars);
                 let gram = &padded[cs[0]..cs[end]];
-                emit(hash_char_gram(gram.as_bytes()), format!("[{gram}]"), i..i + 1);
+                emit(
+                    hash_char_gram(gram.as_bytes()),
+                    format!("[{gram}]"),
+                    i..i + 1,
+                );
                 while offset + n < n_chars {
                     offset += 1;
                     let gram = &padded[cs[offset]..cs[offset + n]];
-                    emit(hash_char_gram(gram.as_bytes()), format!("[{gram}]"), i..i + 1);
+                    emit(
+                        hash_char_gram(gram.as_bytes()),
+                        format!("[{gram}]"),
+                        i..i + 1,
+                    );
                 }
                 if offset == 0 {
                     break;
@@ -252,7 +267,14 @@ mod tests {
     fn word_ngrams_count_matches_formula() {
         let s = stream("a b c d");
         let mut out = Vec::new();
-        word_ngrams(&s, 0..4, NgramRange::new(1, 3), Block::Word, &mut Default::default(), &mut out);
+        word_ngrams(
+            &s,
+            0..4,
+            NgramRange::new(1, 3),
+            Block::Word,
+            &mut Default::default(),
+            &mut out,
+        );
         assert_eq!(out.len(), 4 + 3 + 2);
         assert!(out.iter().all(|&k| Block::of(k) == Block::Word));
     }
@@ -261,8 +283,22 @@ mod tests {
     fn word_ngrams_are_order_sensitive() {
         let mut ab = Vec::new();
         let mut ba = Vec::new();
-        word_ngrams(&stream("a b"), 0..2, NgramRange::new(2, 2), Block::Word, &mut Default::default(), &mut ab);
-        word_ngrams(&stream("b a"), 0..2, NgramRange::new(2, 2), Block::Word, &mut Default::default(), &mut ba);
+        word_ngrams(
+            &stream("a b"),
+            0..2,
+            NgramRange::new(2, 2),
+            Block::Word,
+            &mut Default::default(),
+            &mut ab,
+        );
+        word_ngrams(
+            &stream("b a"),
+            0..2,
+            NgramRange::new(2, 2),
+            Block::Word,
+            &mut Default::default(),
+            &mut ba,
+        );
         assert_ne!(ab, ba);
     }
 
@@ -271,20 +307,41 @@ mod tests {
         // sklearn: CountVectorizer(analyzer='char_wb', ngram_range=(2,3)) on "ab" gives
         // " a", "ab", "b ", " ab", "ab " (5 grams); on "a": " a", "a ", " a " (3 grams).
         let mut out = Vec::new();
-        char_ngrams(&stream("ab"), NgramRange::new(2, 3), &mut Default::default(), &mut out);
+        char_ngrams(
+            &stream("ab"),
+            NgramRange::new(2, 3),
+            &mut Default::default(),
+            &mut out,
+        );
         assert_eq!(out.len(), 5);
         out.clear();
-        char_ngrams(&stream("a"), NgramRange::new(2, 5), &mut Default::default(), &mut out);
+        char_ngrams(
+            &stream("a"),
+            NgramRange::new(2, 5),
+            &mut Default::default(),
+            &mut out,
+        );
         assert_eq!(out.len(), 3);
     }
 
     #[test]
     fn hashes_are_stable_across_runs_and_builds() {
         // Pinned values: a change here silently breaks every saved model.
-        assert_eq!(token_hash("withdrawal"), xxh3_64_with_seed(b"withdrawal", SEED_WORD));
+        assert_eq!(
+            token_hash("withdrawal"),
+            xxh3_64_with_seed(b"withdrawal", SEED_WORD)
+        );
         let mut out = Vec::new();
-        char_ngrams(&stream("é"), NgramRange::new(2, 2), &mut Default::default(), &mut out);
-        assert_eq!(out[0], Block::Char.tag(xxh3_64_with_seed(" é".as_bytes(), SEED_CHAR)));
+        char_ngrams(
+            &stream("é"),
+            NgramRange::new(2, 2),
+            &mut Default::default(),
+            &mut out,
+        );
+        assert_eq!(
+            out[0],
+            Block::Char.tag(xxh3_64_with_seed(" é".as_bytes(), SEED_CHAR))
+        );
     }
 
     #[test]
@@ -303,7 +360,10 @@ mod tests {
     #[test]
     fn parses_ranges() {
         assert_eq!("2-5".parse::<NgramRange>().unwrap(), NgramRange::new(2, 5));
-        assert_eq!("1..=3".parse::<NgramRange>().unwrap(), NgramRange::new(1, 3));
+        assert_eq!(
+            "1..=3".parse::<NgramRange>().unwrap(),
+            NgramRange::new(1, 3)
+        );
         assert_eq!("0".parse::<NgramRange>().unwrap(), NgramRange::OFF);
         assert!("3-1".parse::<NgramRange>().is_err());
     }

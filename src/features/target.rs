@@ -74,7 +74,9 @@ impl TargetTerms {
                 ngrams::word_ngrams(tokens, range.clone(), ngrams, Block::Target, scratch, out);
             } else if (s > 0 && mentions[s - 1]) || mentions.get(s + 1) == Some(&true) {
                 for &h in &hashes[range.clone()] {
-                    out.push(Block::Target.tag((h ^ NEAR_SALT).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+                    out.push(
+                        Block::Target.tag((h ^ NEAR_SALT).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+                    );
                 }
             }
         }
@@ -113,15 +115,27 @@ mod tests {
         let mut s = TokenStream::default();
         tok.tokenize_into(text, &mut s);
         let mut out = Vec::new();
-        terms.features(&s, NgramRange::new(1, 2), &mut Default::default(), &mut Vec::new(), &mut out);
+        terms.features(
+            &s,
+            NgramRange::new(1, 2),
+            &mut Default::default(),
+            &mut Vec::new(),
+            &mut out,
+        );
         out
     }
 
     #[test]
     fn flags_a_mention_of_a_multiword_term() {
-        let out = keys("Doha deal\n# comment\n", "Critics hated the Doha deal. It rained.");
+        let out = keys(
+            "Doha deal\n# comment\n",
+            "Critics hated the Doha deal. It rained.",
+        );
         assert_eq!(out[0], Block::Target.tag(MENTION));
-        assert!(out.len() > 1, "n-grams of the mentioning sentence follow the flag");
+        assert!(
+            out.len() > 1,
+            "n-grams of the mentioning sentence follow the flag"
+        );
     }
 
     #[test]

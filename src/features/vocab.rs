@@ -35,7 +35,11 @@ pub struct Vocabulary {
 
 impl From<Vec<u64>> for Vocabulary {
     fn from(keys: Vec<u64>) -> Self {
-        let lookup = keys.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
+        let lookup = keys
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| (k, i as u32))
+            .collect();
         Vocabulary { keys, lookup }
     }
 }

@@ -36,9 +36,19 @@ pub struct LabelledRows {
 }
 
 /// Checks a text against the limits: not empty, not too long.
-pub fn check_text(text: &str, path: &std::path::Path, line: u64, column: &str, opts: &ReadOptions) -> Result<()> {
+pub fn check_text(
+    text: &str,
+    path: &std::path::Path,
+    line: u64,
+    column: &str,
+    opts: &ReadOptions,
+) -> Result<()> {
     if text.trim().is_empty() {
-        return Err(Error::EmptyText { path: path.to_path_buf(), line, column: column.to_string() });
+        return Err(Error::EmptyText {
+            path: path.to_path_buf(),
+            line,
+            column: column.to_string(),
+        });
     }
     if opts.max_text_bytes > 0 && text.len() > opts.max_text_bytes {
         return Err(Error::TextTooLong {
@@ -89,11 +99,14 @@ pub fn read_labelled(
         let line = record.line;
         let p = reader.path().to_path_buf();
         let field = |col, name: &str| -> Result<String> {
-            record.get(col).map(|s| s.into_owned()).ok_or_else(|| Error::Parse {
-                path: p.clone(),
-                line,
-                message: format!("no value in column '{name}'"),
-            })
+            record
+                .get(col)
+                .map(|s| s.into_owned())
+                .ok_or_else(|| Error::Parse {
+                    path: p.clone(),
+                    line,
+                    message: format!("no value in column '{name}'"),
+                })
         };
         let text = field(&text_col, text_column)?;
         check_text(&text, reader.path(), line, text_column, &opts)?;
@@ -109,13 +122,19 @@ pub fn read_labelled(
             labels.push(label);
         }
         if let (Some(col), Some(targets)) = (&target_col, &mut out.targets) {
-            targets.push(field(col, target_column.unwrap_or_default())?.trim().to_string());
+            targets.push(
+                field(col, target_column.unwrap_or_default())?
+                    .trim()
+                    .to_string(),
+            );
         }
         out.texts.push(text);
         out.lines.push(line);
     }
     if out.texts.is_empty() {
-        return Err(Error::NoRows { path: reader.path().to_path_buf() });
+        return Err(Error::NoRows {
+            path: reader.path().to_path_buf(),
+        });
     }
     Ok(out)
 }

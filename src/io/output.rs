@@ -33,7 +33,10 @@ impl Sink {
     }
 
     fn stdout() -> Sink {
-        Sink::Stdout(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()))
+        Sink::Stdout(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout(),
+        ))
     }
 
     /// Flushes stdout, or commits the file under its final name.
@@ -80,11 +83,21 @@ pub struct ScoreWriter {
 impl ScoreWriter {
     /// `input_columns` are kept as they are; a head whose name is already an input column
     /// writes its label as `<head>_predicted` so no input value is overwritten.
-    pub fn new(sink: Sink, path: PathBuf, format: OutFormat, input_columns: &[String], heads: &[String]) -> Result<Self> {
+    pub fn new(
+        sink: Sink,
+        path: PathBuf,
+        format: OutFormat,
+        input_columns: &[String],
+        heads: &[String],
+    ) -> Result<Self> {
         let head_columns: Vec<(String, String)> = heads
             .iter()
             .map(|h| {
-                let label = if input_columns.contains(h) { format!("{h}_predicted") } else { h.clone() };
+                let label = if input_columns.contains(h) {
+                    format!("{h}_predicted")
+                } else {
+                    h.clone()
+                };
                 (label, format!("{h}_confidence"))
             })
             .collect();
@@ -97,13 +110,21 @@ impl ScoreWriter {
         };
         match format {
             OutFormat::Csv | OutFormat::Tsv => {
-                let delim = if format == OutFormat::Tsv { b'\t' } else { b',' };
+                let delim = if format == OutFormat::Tsv {
+                    b'\t'
+                } else {
+                    b','
+                };
                 let mut csv = csv::WriterBuilder::new().delimiter(delim).from_writer(sink);
                 let header: Vec<&str> = w
                     .input_columns
                     .iter()
                     .map(|s| s.as_str())
-                    .chain(w.head_columns.iter().flat_map(|(a, b)| [a.as_str(), b.as_str()]))
+                    .chain(
+                        w.head_columns
+                            .iter()
+                            .flat_map(|(a, b)| [a.as_str(), b.as_str()]),
+                    )
                     .collect();
                 csv.write_record(&header).map_err(|e| w.err(e))?;
                 w.csv = Some(csv);

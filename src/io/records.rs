@@ -134,7 +134,12 @@ pub fn open(path: &str) -> Result<(PathBuf, Box<dyn BufRead + Send>)> {
 
 impl RecordReader {
     /// Opens `path` as `format`, or as the format its extension or first line implies.
-    pub fn open(path: &str, format: Option<Format>, text_column: &str, lines: LineMode) -> Result<Self> {
+    pub fn open(
+        path: &str,
+        format: Option<Format>,
+        text_column: &str,
+        lines: LineMode,
+    ) -> Result<Self> {
         let (name, mut reader) = open(path)?;
         let format = match format.or_else(|| Format::from_path(&name)) {
             Some(f) => f,
@@ -148,7 +153,12 @@ impl RecordReader {
     }
 
     /// Wraps an open reader.
-    pub fn new(path: PathBuf, reader: Box<dyn BufRead + Send>, format: Format, lines: LineMode) -> Result<Self> {
+    pub fn new(
+        path: PathBuf,
+        reader: Box<dyn BufRead + Send>,
+        format: Format,
+        lines: LineMode,
+    ) -> Result<Self> {
         let mut rr = RecordReader {
             path,
             format,
@@ -168,14 +178,19 @@ impl RecordReader {
                     .from_reader(Box::new(reader) as Box<dyn Read + Send>);
                 let headers = csv.byte_headers().map_err(|e| rr.csv_error(e))?.clone();
                 if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
-                    return Err(Error::NoRows { path: rr.path.clone() });
+                    return Err(Error::NoRows {
+                        path: rr.path.clone(),
+                    });
                 }
                 rr.headers = headers
                     .iter()
                     .map(|h| {
                         std::str::from_utf8(h)
                             .map(|s| s.trim_start_matches('\u{feff}').to_string())
-                            .map_err(|_| Error::InvalidUtf8 { path: rr.path.clone(), line: 1 })
+                            .map_err(|_| Error::InvalidUtf8 {
+                                path: rr.path.clone(),
+                                line: 1,
+                            })
                     })
                     .collect::<Result<_>>()?;
                 rr.inner = Inner::Csv(csv, csv::ByteRecord::new());
@@ -184,7 +199,11 @@ impl RecordReader {
                 rr.inner = Inner::Jsonl(reader);
                 // Headers are the keys of the first object.
                 rr.first = rr.next_record()?;
-                if let Some(Record { fields: Fields::Object(o), .. }) = &rr.first {
+                if let Some(Record {
+                    fields: Fields::Object(o),
+                    ..
+                }) = &rr.first
+                {
                     rr.headers = o.keys().cloned().collect();
                 }
             }
@@ -245,7 +264,11 @@ impl RecordReader {
             csv::ErrorKind::Io(io) => io.to_string(),
             _ => e.to_string(),
         };
-        Error::Parse { path: self.path.clone(), line, message }
+        Error::Parse {
+            path: self.path.clone(),
+            line,
+            message,
+        }
     }
 
     /// The next record, `None` at the end of input.
@@ -269,11 +292,17 @@ impl RecordReader {
                     match std::str::from_utf8(field) {
                         Ok(s) => row.push(s.to_string()),
                         Err(_) => {
-                            return Err(Error::InvalidUtf8 { path: self.path.clone(), line })
+                            return Err(Error::InvalidUtf8 {
+                                path: self.path.clone(),
+                                line,
+                            })
                         }
                     }
                 }
-                Ok(Some(Record { line, fields: Fields::Row(row) }))
+                Ok(Some(Record {
+                    line,
+                    fields: Fields::Row(row),
+                }))
             }
             Inner::Jsonl(reader) => loop {
                 self.buf.clear();
@@ -285,8 +314,10 @@ impl RecordReader {
                 }
                 self.line += 1;
                 let line = self.line;
-                let text = std::str::from_utf8(&self.buf)
-                    .map_err(|_| Error::InvalidUtf8 { path: self.path.clone(), line })?;
+                let text = std::str::from_utf8(&self.buf).map_err(|_| Error::InvalidUtf8 {
+                    path: self.path.clone(),
+                    line,
+                })?;
                 if text.trim().is_empty() {
                     continue;
                 }
@@ -302,7 +333,10 @@ impl RecordReader {
                         message: "each line must be a JSON object".into(),
                     });
                 };
-                return Ok(Some(Record { line, fields: Fields::Object(obj) }));
+                return Ok(Some(Record {
+                    line,
+                    fields: Fields::Object(obj),
+                }));
             },
             Inner::Text(reader, mode) => {
                 let mode = *mode;
@@ -318,8 +352,10 @@ impl RecordReader {
                     }
                     self.line += 1;
                     let line = self.line;
-                    let text = std::str::from_utf8(&self.buf)
-                        .map_err(|_| Error::InvalidUtf8 { path: self.path.clone(), line })?;
+                    let text = std::str::from_utf8(&self.buf).map_err(|_| Error::InvalidUtf8 {
+                        path: self.path.clone(),
+                        line,
+                    })?;
                     let text = text.trim();
                     if text.is_empty() {
                         if para.is_empty() {
@@ -342,7 +378,10 @@ impl RecordReader {
                 }
                 let id = self.next_id;
                 self.next_id += 1;
-                Ok(Some(Record { line: start, fields: Fields::Row(vec![id.to_string(), para]) }))
+                Ok(Some(Record {
+                    line: start,
+                    fields: Fields::Row(vec![id.to_string(), para]),
+                }))
             }
         }
     }
@@ -366,7 +405,11 @@ mod tests {
 
     #[test]
     fn reads_csv_with_line_numbers() {
-        let mut r = reader("id,text\n1,\"a\nb\"\n2,c\n", Format::Csv, LineMode::default());
+        let mut r = reader(
+            "id,text\n1,\"a\nb\"\n2,c\n",
+            Format::Csv,
+            LineMode::default(),
+        );
         let col = r.column("text").unwrap();
         let a = r.next_record().unwrap().unwrap();
         let b = r.next_record().unwrap().unwrap();
@@ -396,26 +439,49 @@ mod tests {
         let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(data));
         let mut r = RecordReader::new("t".into(), r, Format::Csv, LineMode::default()).unwrap();
         r.next_record().unwrap();
-        assert!(matches!(r.next_record(), Err(Error::InvalidUtf8 { line: 3, .. })));
+        assert!(matches!(
+            r.next_record(),
+            Err(Error::InvalidUtf8 { line: 3, .. })
+        ));
     }
 
     #[test]
     fn reads_jsonl_and_takes_headers_from_first_object() {
-        let mut r = reader("{\"id\":7,\"text\":\"hi\"}\n\n{\"text\":\"yo\",\"id\":8}\n", Format::Jsonl, LineMode::default());
+        let mut r = reader(
+            "{\"id\":7,\"text\":\"hi\"}\n\n{\"text\":\"yo\",\"id\":8}\n",
+            Format::Jsonl,
+            LineMode::default(),
+        );
         assert_eq!(r.headers(), ["id", "text"]);
         let col = r.column("text").unwrap();
         assert_eq!(r.next_record().unwrap().unwrap().get(&col).unwrap(), "hi");
         let second = r.next_record().unwrap().unwrap();
-        assert_eq!((second.line, second.get(&Column::Key("id".into())).unwrap().as_ref()), (3, "8"));
+        assert_eq!(
+            (
+                second.line,
+                second.get(&Column::Key("id".into())).unwrap().as_ref()
+            ),
+            (3, "8")
+        );
     }
 
     #[test]
     fn splits_plain_text_on_blank_lines() {
-        let mut r = reader("first line\ncontinues\n\n\nsecond\n", Format::Text, LineMode::BlankLines);
+        let mut r = reader(
+            "first line\ncontinues\n\n\nsecond\n",
+            Format::Text,
+            LineMode::BlankLines,
+        );
         let a = r.next_record().unwrap().unwrap();
-        assert_eq!(a.fields, Fields::Row(vec!["1".into(), "first line continues".into()]));
+        assert_eq!(
+            a.fields,
+            Fields::Row(vec!["1".into(), "first line continues".into()])
+        );
         let b = r.next_record().unwrap().unwrap();
-        assert_eq!((b.line, b.fields), (5, Fields::Row(vec!["2".into(), "second".into()])));
+        assert_eq!(
+            (b.line, b.fields),
+            (5, Fields::Row(vec!["2".into(), "second".into()]))
+        );
     }
 
     #[test]
@@ -423,6 +489,9 @@ mod tests {
         assert_eq!(Format::sniff("{\"text\": 1}", "text"), Format::Jsonl);
         assert_eq!(Format::sniff("id,text,label", "text"), Format::Csv);
         assert_eq!(Format::sniff("id\ttext", "text"), Format::Tsv);
-        assert_eq!(Format::sniff("The Taliban entered Kabul, and", "text"), Format::Text);
+        assert_eq!(
+            Format::sniff("The Taliban entered Kabul, and", "text"),
+            Format::Text
+        );
     }
 }

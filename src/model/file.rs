@@ -48,6 +48,8 @@ impl Model {
                 "max_iter": p.recipe.max_iter,
                 "seed": p.recipe.seed,
                 "target_mode": p.recipe.target_mode,
+                "nb_alpha": p.recipe.nb_alpha,
+                "nb_mix": p.recipe.nb_mix,
                 "tokenizer": p.recipe.features.tokenizer.filters(),
                 "word_ngrams": p.recipe.features.word_ngrams.to_string(),
                 "char_ngrams": p.recipe.features.char_ngrams.to_string(),
@@ -104,7 +106,9 @@ impl Model {
             return Err(truncated(body_at + 8));
         }
         let body_len = u64::from_le_bytes(
-            bytes[(body_at - 8) as usize..body_at as usize].try_into().unwrap(),
+            bytes[(body_at - 8) as usize..body_at as usize]
+                .try_into()
+                .unwrap(),
         );
         let total = body_at.saturating_add(body_len).saturating_add(8);
         if n < total {
@@ -157,8 +161,14 @@ mod tests {
 
     fn model() -> Model {
         let data = TrainingSet::new(
-            ["yes good", "good yes", "bad no", "no bad"].iter().map(|s| s.to_string()).collect(),
-            vec![("h".into(), ["p", "p", "n", "n"].iter().map(|s| s.to_string()).collect())],
+            ["yes good", "good yes", "bad no", "no bad"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            vec![(
+                "h".into(),
+                ["p", "p", "n", "n"].iter().map(|s| s.to_string()).collect(),
+            )],
             None,
         )
         .unwrap();
@@ -175,7 +185,9 @@ mod tests {
     #[test]
     fn round_trips_bit_for_bit() {
         let bytes = model().to_bytes();
-        let again = Model::from_bytes(&bytes, Path::new("m")).unwrap().to_bytes();
+        let again = Model::from_bytes(&bytes, Path::new("m"))
+            .unwrap()
+            .to_bytes();
         assert_eq!(bytes, again);
     }
 
@@ -209,7 +221,10 @@ mod tests {
         bytes[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
         assert_eq!(
             problem(&bytes),
-            ModelProblem::UnsupportedVersion { found: FORMAT_VERSION + 1, supported: FORMAT_VERSION }
+            ModelProblem::UnsupportedVersion {
+                found: FORMAT_VERSION + 1,
+                supported: FORMAT_VERSION
+            }
         );
     }
 }

@@ -16,8 +16,8 @@
 //! ```
 
 use super::rng::SplitMix64;
-use super::solver::{self, Control, Rows};
 pub use super::solver::Loss;
+use super::solver::{self, Control, Rows};
 use crate::error::Error;
 use linfa::dataset::Records;
 use linfa::prelude::*;
@@ -74,8 +74,12 @@ pub enum ClassWeight {
 /// | `max_iter` | `1000` | passes over the data at most | `>= 1` |
 /// | `seed` | `0` | order of coordinate updates | any |
 /// | `n_classes` | from the targets | number of classes (when a subset lacks some) | `>= 2` |
+/// | `nb_alpha` | `None` | scale features by naive Bayes log-count ratios (NBSVM), smoothing α | `> 0` |
+/// | `nb_mix` | `1.0` | with `nb_alpha`: weight of the NB model when averaged with the plain one | `0..=1` |
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinearValidParams {
+    nb_alpha: Option<f64>,
+    nb_mix: f64,
     loss: Loss,
     c: f64,
     class_weight: ClassWeight,
@@ -92,6 +96,8 @@ pub struct LinearParams(LinearValidParams);
 impl Default for LinearParams {
     fn default() -> Self {
         LinearParams(LinearValidParams {
+            nb_alpha: None,
+            nb_mix: 1.0,
             loss: Loss::Logistic,
             c: 1.0,
             class_weight: ClassWeight::Uniform,
@@ -131,6 +137,17 @@ impl LinearParams {
         self.0.seed = seed;
         self
     }
+    /// Scale each one-vs-rest problem's features by naive Bayes log-count ratios
+    /// (Wang and Manning 2012), smoothed by `alpha`; the ratios are folded into the weights.
+    pub fn nb_alpha(mut self, alpha: Option<f64>) -> Self {
+        self.0.nb_alpha = alpha;
+        self
+    }
+    /// Averages the NB-scaled model (weight `mix`) with the plain one (weight `1 - mix`).
+    pub fn nb_mix(mut self, mix: f64) -> Self {
+        self.0.nb_mix = mix;
+        self
+    }
     pub fn n_classes(mut self, k: usize) -> Self {
         self.0.n_classes = Some(k);
         self
@@ -144,16 +161,35 @@ impl ParamGuard for LinearParams {
     fn check_ref(&self) -> Result<&LinearValidParams, Error> {
         let p = &self.0;
         if !(p.c.is_finite() && p.c > 0.0) {
-            return Err(Error::Settings(format!("C must be a positive number, got {}", p.c)));
+            return Err(Error::Settings(format!(
+                "C must be a positive number, got {}",
+                p.c
+            )));
         }
         if !(p.tol.is_finite() && p.tol > 0.0) {
-            return Err(Error::Settings(format!("tolerance must be positive, got {}", p.tol)));
+            return Err(Error::Settings(format!(
+                "tolerance must be positive, got {}",
+                p.tol
+            )));
+        }
+        if p.nb_alpha.is_some_and(|a| !(a.is_finite() && a > 0.0)) {
+            return Err(Error::Settings(
+                "the NB smoothing alpha must be positive".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&p.nb_mix) {
+            return Err(Error::Settings(format!(
+                "the NB mix must be in [0, 1], got {}",
+                p.nb_mix
+            )));
         }
         if p.max_iter == 0 {
             return Err(Error::Settings("max_iter must be at least 1".into()));
         }
         if p.n_classes.is_some_and(|k| k < 2) {
-            return Err(Error::Settings("a classifier needs at least 2 classes".into()));
+            return Err(Error::Settings(
+                "a classifier needs at least 2 classes".into(),
+            ));
         }
         Ok(p)
     }
@@ -198,7 +234,9 @@ impl Fit<SparseRecords, Array1<usize>, Error> for LinearValidParams {
             .n_classes
             .unwrap_or_else(|| y.iter().max().map_or(0, |&m| m + 1));
         if k < 2 || y.iter().any(|&c| c >= k) {
-            return Err(Error::Settings(format!("labels must be in 0..{k} with k >= 2")));
+            return Err(Error::Settings(format!(
+                "labels must be in 0..{k} with k >= 2"
+            )));
         }
         let mut counts = vec![0usize; k];
         y.iter().for_each(|&c| counts[c] += 1);
@@ -224,7 +262,45 @@ impl Fit<SparseRecords, Array1<usize>, Error> for LinearValidParams {
                     max_iter: self.max_iter,
                     seed,
                 };
-                solver::solve(rows, &yb, &cost, self.loss, ctl)
+                match self.nb_alpha {
+                    None => solver::solve(rows, &yb, &cost, self.loss, ctl),
+                    Some(alpha) => {
+                        let plain = (self.nb_mix < 1.0)
+                            .then(|| solver::solve(rows, &yb, &cost, self.loss, ctl));
+                        let r = nb_ratios(rows, &yb, alpha);
+                        let scaled: Vec<f32> = rows
+                            .indices
+                            .iter()
+                            .zip(rows.values)
+                            .map(|(&j, &v)| v * r[j])
+                            .collect();
+                        let mut sol = solver::solve(
+                            Rows {
+                                values: &scaled,
+                                ..rows
+                            },
+                            &yb,
+                            &cost,
+                            self.loss,
+                            ctl,
+                        );
+                        sol.w
+                            .iter_mut()
+                            .zip(&r)
+                            .for_each(|(w, &rj)| *w *= rj as f64);
+                        // Averaging the scores of two linear models is one linear model.
+                        if let Some(plain) = plain {
+                            let b = self.nb_mix;
+                            sol.w
+                                .iter_mut()
+                                .zip(&plain.w)
+                                .for_each(|(w, &p)| *w = b * *w + (1.0 - b) * p);
+                            sol.bias = b * sol.bias + (1.0 - b) * plain.bias;
+                            sol.iterations = sol.iterations.max(plain.iterations);
+                        }
+                        sol
+                    }
+                }
             })
             .collect();
         let mut weights = Array2::zeros((outputs.len(), x.nfeatures()));
@@ -247,6 +323,24 @@ impl Fit<SparseRecords, Array1<usize>, Error> for LinearValidParams {
             iterations,
         })
     }
+}
+
+/// Naive Bayes log-count ratios `ln((p_j/|p|₁) / (q_j/|q|₁))`, where `p` and `q` sum the
+/// feature values of the positive and negative rows, each plus `alpha`.
+fn nb_ratios(x: Rows, y: &[bool], alpha: f64) -> Vec<f32> {
+    let mut p = vec![alpha; x.n_features];
+    let mut q = vec![alpha; x.n_features];
+    for (i, &pos) in y.iter().enumerate() {
+        let sums = if pos { &mut p } else { &mut q };
+        for k in x.indptr[i]..x.indptr[i + 1] {
+            sums[x.indices[k]] += x.values[k] as f64;
+        }
+    }
+    let (sp, sq): (f64, f64) = (p.iter().sum(), q.iter().sum());
+    p.iter()
+        .zip(&q)
+        .map(|(a, b)| ((a / sp) / (b / sq)).ln() as f32)
+        .collect()
 }
 
 impl FittedLinear {
@@ -273,7 +367,12 @@ impl FittedLinear {
         (0..self.weights.nrows())
             .map(|o| {
                 let w = self.weights.row(o);
-                self.bias[o] + indices.iter().zip(values).map(|(&j, &v)| w[j] * v).sum::<f32>()
+                self.bias[o]
+                    + indices
+                        .iter()
+                        .zip(values)
+                        .map(|(&j, &v)| w[j] * v)
+                        .sum::<f32>()
             })
             .collect()
     }
@@ -381,13 +480,20 @@ mod tests {
         let mut data = three_class();
         data.targets = array![0usize, 1];
         let err = LinearParams::new().fit(&data).unwrap_err();
-        assert!(matches!(err, Error::Linfa(linfa::Error::MismatchedShapes(6, 2))));
+        assert!(matches!(
+            err,
+            Error::Linfa(linfa::Error::MismatchedShapes(6, 2))
+        ));
     }
 
     #[test]
     fn probabilities_are_finite_and_sum_to_one() {
         let mut p = Vec::new();
-        for scores in [vec![-3.0, 3.0], vec![1.0, -2.0, 0.5], vec![80.0, -80.0, 0.0]] {
+        for scores in [
+            vec![-3.0, 3.0],
+            vec![1.0, -2.0, 0.5],
+            vec![80.0, -80.0, 0.0],
+        ] {
             probabilities(&scores, &mut p);
             assert!(p.iter().all(|v| v.is_finite() && *v >= 0.0));
             assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);

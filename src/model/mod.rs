@@ -27,8 +27,8 @@ mod train;
 
 pub use file::{FORMAT_VERSION, MAGIC};
 pub use linear::{ClassWeight, FittedLinear, LinearParams, LinearValidParams, Loss, SparseRecords};
-pub use train::{train, train_rows, Recipe, TargetMode, TrainingSet};
 pub(crate) use rng::SplitMix64;
+pub use train::{train, train_rows, Recipe, TargetMode, TrainingSet};
 
 use crate::features::{Analysis, FittedFeatures, RowScratch, SparseRow};
 use crate::labels::HeadPrediction;
@@ -169,7 +169,9 @@ impl Model {
             && p.bias.len() == p.n_outputs
             && p.heads.iter().all(|h| {
                 h.labels.len() >= 2
-                    && h.groups.iter().all(|g| (g.offset + g.width) as usize <= p.n_outputs)
+                    && h.groups
+                        .iter()
+                        .all(|g| (g.offset + g.width) as usize <= p.n_outputs)
             })
     }
 
@@ -203,7 +205,11 @@ pub struct Scorer<'m> {
 impl<'m> Scorer<'m> {
     /// Labels `text` on every head. `target` is the value of the target column for
     /// target-aware models, and ignored otherwise.
-    pub fn score(&mut self, text: &str, target: Option<&str>) -> Result<&[HeadPrediction], ScoreError> {
+    pub fn score(
+        &mut self,
+        text: &str,
+        target: Option<&str>,
+    ) -> Result<&[HeadPrediction], ScoreError> {
         let m = &self.model.parts;
         let t = self.model.target_index(target)?;
         m.features.spec().analyze(text, &mut self.analysis);

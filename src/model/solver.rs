@@ -11,6 +11,7 @@ use super::rng::SplitMix64;
 /// Rows in compressed sparse row form.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Rows<'a> {
+    // (fields are public so a caller can swap in rescaled values)
     pub indptr: &'a [usize],
     pub indices: &'a [usize],
     pub values: &'a [f32],
@@ -73,7 +74,14 @@ fn axpy(w: &mut [f64], bias: &mut f64, a: f64, idx: &[usize], val: &[f32]) {
 
 fn squared_norms(x: &Rows) -> Vec<f64> {
     (0..x.n_rows())
-        .map(|i| 1.0 + x.row(i).1.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>())
+        .map(|i| {
+            1.0 + x
+                .row(i)
+                .1
+                .iter()
+                .map(|&v| (v as f64) * (v as f64))
+                .sum::<f64>()
+        })
         .collect()
 }
 
@@ -92,7 +100,11 @@ fn svm_l2(x: Rows, y: &[bool], c: &[f64], ctl: Control) -> Solution {
     let mut bias = 0.0;
     let mut alpha = vec![0.0f64; l];
     let diag: Vec<f64> = c.iter().map(|&ci| 0.5 / ci).collect();
-    let qd: Vec<f64> = squared_norms(&x).iter().zip(&diag).map(|(q, d)| q + d).collect();
+    let qd: Vec<f64> = squared_norms(&x)
+        .iter()
+        .zip(&diag)
+        .map(|(q, d)| q + d)
+        .collect();
     let mut index: Vec<usize> = (0..l).collect();
     let mut active = l;
     let mut rng = SplitMix64::new(ctl.seed);
@@ -235,7 +247,14 @@ mod tests {
 
     /// Two separable clusters in two features.
     fn toy() -> (Vec<usize>, Vec<usize>, Vec<f32>, Vec<bool>) {
-        let pts = [(1.0, 0.1), (0.9, 0.0), (0.8, 0.2), (0.1, 1.0), (0.0, 0.9), (0.2, 0.8)];
+        let pts = [
+            (1.0, 0.1),
+            (0.9, 0.0),
+            (0.8, 0.2),
+            (0.1, 1.0),
+            (0.0, 0.9),
+            (0.2, 0.8),
+        ];
         let mut indptr = vec![0];
         let mut indices = vec![];
         let mut values = vec![];
@@ -244,7 +263,12 @@ mod tests {
             values.extend([a, b]);
             indptr.push(indices.len());
         }
-        (indptr, indices, values, vec![true, true, true, false, false, false])
+        (
+            indptr,
+            indices,
+            values,
+            vec![true, true, true, false, false, false],
+        )
     }
 
     fn primal(loss: Loss, w: &[f64], bias: f64, x: Rows, y: &[bool], c: f64) -> f64 {
@@ -264,12 +288,31 @@ mod tests {
     #[test]
     fn both_losses_separate_a_separable_problem() {
         let (p, i, v, y) = toy();
-        let x = Rows { indptr: &p, indices: &i, values: &v, n_features: 2 };
+        let x = Rows {
+            indptr: &p,
+            indices: &i,
+            values: &v,
+            n_features: 2,
+        };
         for loss in [Loss::Logistic, Loss::SquaredHinge] {
-            let sol = solve(x, &y, &[10.0; 6], loss, Control { tol: 1e-6, max_iter: 1000, seed: 1 });
+            let sol = solve(
+                x,
+                &y,
+                &[10.0; 6],
+                loss,
+                Control {
+                    tol: 1e-6,
+                    max_iter: 1000,
+                    seed: 1,
+                },
+            );
             for r in 0..6 {
                 let (idx, val) = x.row(r);
-                assert_eq!(dot(&sol.w, sol.bias, idx, val) > 0.0, y[r], "{loss:?} row {r}");
+                assert_eq!(
+                    dot(&sol.w, sol.bias, idx, val) > 0.0,
+                    y[r],
+                    "{loss:?} row {r}"
+                );
             }
         }
     }
@@ -278,16 +321,38 @@ mod tests {
     fn reaches_the_primal_optimum() {
         // At the optimum, no small step in any direction lowers the primal objective.
         let (p, i, v, y) = toy();
-        let x = Rows { indptr: &p, indices: &i, values: &v, n_features: 2 };
+        let x = Rows {
+            indptr: &p,
+            indices: &i,
+            values: &v,
+            n_features: 2,
+        };
         for loss in [Loss::Logistic, Loss::SquaredHinge] {
-            let sol = solve(x, &y, &[1.0; 6], loss, Control { tol: 1e-8, max_iter: 10_000, seed: 7 });
+            let sol = solve(
+                x,
+                &y,
+                &[1.0; 6],
+                loss,
+                Control {
+                    tol: 1e-8,
+                    max_iter: 10_000,
+                    seed: 7,
+                },
+            );
             let f0 = primal(loss, &sol.w, sol.bias, x, &y, 1.0);
             for d in 0..3 {
                 for eps in [1e-3, -1e-3] {
                     let mut w = sol.w.clone();
                     let mut b = sol.bias;
-                    if d < 2 { w[d] += eps } else { b += eps }
-                    assert!(primal(loss, &w, b, x, &y, 1.0) >= f0 - 1e-7, "{loss:?} dir {d} {eps}");
+                    if d < 2 {
+                        w[d] += eps
+                    } else {
+                        b += eps
+                    }
+                    assert!(
+                        primal(loss, &w, b, x, &y, 1.0) >= f0 - 1e-7,
+                        "{loss:?} dir {d} {eps}"
+                    );
                 }
             }
         }
@@ -296,8 +361,17 @@ mod tests {
     #[test]
     fn same_seed_same_weights() {
         let (p, i, v, y) = toy();
-        let x = Rows { indptr: &p, indices: &i, values: &v, n_features: 2 };
-        let ctl = Control { tol: 1e-3, max_iter: 50, seed: 3 };
+        let x = Rows {
+            indptr: &p,
+            indices: &i,
+            values: &v,
+            n_features: 2,
+        };
+        let ctl = Control {
+            tol: 1e-3,
+            max_iter: 50,
+            seed: 3,
+        };
         let a = solve(x, &y, &[1.0; 6], Loss::Logistic, ctl);
         let b = solve(x, &y, &[1.0; 6], Loss::Logistic, ctl);
         assert_eq!(a.w, b.w);

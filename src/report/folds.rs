@@ -44,7 +44,13 @@ mod tests {
     #[test]
     fn same_seed_same_folds() {
         let classes = vec![0, 1, 0, 1, 0, 1, 2, 2, 2];
-        assert_eq!(stratified_folds(&classes, 3, 5), stratified_folds(&classes, 3, 5));
-        assert_ne!(stratified_folds(&classes, 3, 5), stratified_folds(&classes, 3, 6));
+        assert_eq!(
+            stratified_folds(&classes, 3, 5),
+            stratified_folds(&classes, 3, 5)
+        );
+        assert_ne!(
+            stratified_folds(&classes, 3, 5),
+            stratified_folds(&classes, 3, 6)
+        );
     }
 }

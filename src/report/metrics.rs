@@ -26,7 +26,10 @@ pub struct ClassMetrics {
 impl Confusion {
     pub fn new(labels: Vec<String>) -> Self {
         let k = labels.len();
-        Confusion { labels, counts: vec![vec![0; k]; k] }
+        Confusion {
+            labels,
+            counts: vec![vec![0; k]; k],
+        }
     }
 
     /// Counts one (gold, predicted) pair of label indices.
@@ -65,8 +68,17 @@ impl Confusion {
         let support: u64 = self.counts[c].iter().sum();
         let precision = ratio(tp, predicted);
         let recall = ratio(tp, support);
-        let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
-        ClassMetrics { precision, recall, f1, support }
+        let f1 = if precision + recall > 0.0 {
+            2.0 * precision * recall / (precision + recall)
+        } else {
+            0.0
+        };
+        ClassMetrics {
+            precision,
+            recall,
+            f1,
+            support,
+        }
     }
 
     /// Mean of per-class F1 over every label of the head.
@@ -77,14 +89,22 @@ impl Confusion {
 
     /// Mean F1 of `favor` and `against` (any case), when both are labels.
     pub fn f_avg(&self) -> Option<f64> {
-        let find = |name: &str| self.labels.iter().position(|l| l.eq_ignore_ascii_case(name));
+        let find = |name: &str| {
+            self.labels
+                .iter()
+                .position(|l| l.eq_ignore_ascii_case(name))
+        };
         let (f, a) = (find("favor")?, find("against")?);
         Some((self.class(f).f1 + self.class(a).f1) / 2.0)
     }
 }
 
 fn ratio(a: u64, b: u64) -> f64 {
-    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
 }
 
 #[cfg(test)]
@@ -135,7 +155,9 @@ mod tests {
     #[test]
     fn macro_f1_is_mean_of_f1_not_f1_of_means() {
         let mut m = Confusion::new(vec!["x".into(), "y".into()]);
-        for _ in 0..9 { m.add(0, 0); }
+        for _ in 0..9 {
+            m.add(0, 0);
+        }
         m.add(1, 0);
         m.add(1, 1);
         // x: p 0.9 r 1 f1 0.947; y: p 1 r 0.5 f1 0.667 -> macro 0.807.

@@ -18,7 +18,10 @@ pub struct HeadReport {
 
 impl HeadReport {
     pub fn new(name: &str, labels: Vec<String>) -> Self {
-        HeadReport { name: name.to_string(), confusion: Confusion::new(labels) }
+        HeadReport {
+            name: name.to_string(),
+            confusion: Confusion::new(labels),
+        }
     }
 
     /// `{"n", "accuracy", "macro_f1", "f_avg", "per_class", "confusion"}` with fractions in
@@ -35,8 +38,11 @@ impl HeadReport {
             .iter()
             .zip(m.counts())
             .map(|(gold, row)| {
-                let row: Map<String, Value> =
-                    labels.iter().zip(row).map(|(p, &n)| (p.clone(), json!(n))).collect();
+                let row: Map<String, Value> = labels
+                    .iter()
+                    .zip(row)
+                    .map(|(p, &n)| (p.clone(), json!(n)))
+                    .collect();
                 (gold.clone(), Value::Object(row))
             })
             .collect();
@@ -56,7 +62,10 @@ impl HeadReport {
         let labels = m.labels();
         let w = labels.iter().map(|l| l.len()).max().unwrap_or(5).max(9);
         let mut s = format!("head: {}  (n = {})\n", self.name, m.n());
-        s += &format!("{:>w$}  {:>9} {:>9} {:>9} {:>9}\n", "", "precision", "recall", "f1", "support");
+        s += &format!(
+            "{:>w$}  {:>9} {:>9} {:>9} {:>9}\n",
+            "", "precision", "recall", "f1", "support"
+        );
         for (c, l) in labels.iter().enumerate() {
             let k = m.class(c);
             s += &format!(
@@ -64,7 +73,13 @@ impl HeadReport {
                 k.precision, k.recall, k.f1, k.support
             );
         }
-        s += &format!("\n{:>w$}  {:.4}\n{:>w$}  {:.4}  (mean of per-class F1)\n", "accuracy", m.accuracy(), "macro-F1", m.macro_f1());
+        s += &format!(
+            "\n{:>w$}  {:.4}\n{:>w$}  {:.4}  (mean of per-class F1)\n",
+            "accuracy",
+            m.accuracy(),
+            "macro-F1",
+            m.macro_f1()
+        );
         match m.f_avg() {
             Some(f) => s += &format!("{:>w$}  {f:.4}  (mean F1 of favor and against)\n", "F_avg"),
             None => s += &format!("{:>w$}  n/a (labels lack favor/against)\n", "F_avg"),
@@ -87,7 +102,10 @@ impl HeadReport {
 
 /// `{"heads": {name: report}}`.
 pub fn heads_json(reports: &[HeadReport]) -> Value {
-    let heads: Map<String, Value> = reports.iter().map(|r| (r.name.clone(), r.to_json())).collect();
+    let heads: Map<String, Value> = reports
+        .iter()
+        .map(|r| (r.name.clone(), r.to_json()))
+        .collect();
     json!({ "heads": heads })
 }
 
@@ -100,14 +118,30 @@ pub fn cv_json(folds: &[Vec<HeadReport>]) -> Value {
     for h in 0..n_heads {
         let per_fold: Vec<Value> = folds.iter().map(|f| f[h].to_json()).collect();
         let mut pooled = folds[0][h].confusion.clone();
-        folds[1..].iter().for_each(|f| pooled.merge(&f[h].confusion));
+        folds[1..]
+            .iter()
+            .for_each(|f| pooled.merge(&f[h].confusion));
         let mut obj = Map::new();
         obj.insert("n".into(), json!(pooled.n()));
         for key in ["accuracy", "macro_f1", "f_avg"] {
             let vals: Vec<f64> = per_fold.iter().filter_map(|v| v[key].as_f64()).collect();
             let (mean, std) = mean_std(&vals);
-            obj.insert(key.into(), if vals.is_empty() { Value::Null } else { json!(mean) });
-            obj.insert(format!("{key}_std"), if vals.is_empty() { Value::Null } else { json!(std) });
+            obj.insert(
+                key.into(),
+                if vals.is_empty() {
+                    Value::Null
+                } else {
+                    json!(mean)
+                },
+            );
+            obj.insert(
+                format!("{key}_std"),
+                if vals.is_empty() {
+                    Value::Null
+                } else {
+                    json!(std)
+                },
+            );
         }
         let mut per_class = Map::new();
         for label in pooled.labels() {
@@ -121,12 +155,23 @@ pub fn cv_json(folds: &[Vec<HeadReport>]) -> Value {
                 cls.insert(key.into(), json!(mean));
                 cls.insert(format!("{key}_std"), json!(std));
             }
-            let support: u64 = per_fold.iter().filter_map(|v| v["per_class"][label]["support"].as_u64()).sum();
+            let support: u64 = per_fold
+                .iter()
+                .filter_map(|v| v["per_class"][label]["support"].as_u64())
+                .sum();
             cls.insert("support".into(), json!(support));
             per_class.insert(label.clone(), Value::Object(cls));
         }
         obj.insert("per_class".into(), Value::Object(per_class));
-        obj.insert("confusion".into(), HeadReport { name: String::new(), confusion: pooled }.to_json()["confusion"].clone());
+        obj.insert(
+            "confusion".into(),
+            HeadReport {
+                name: String::new(),
+                confusion: pooled,
+            }
+            .to_json()["confusion"]
+                .clone(),
+        );
         heads.insert(folds[0][h].name.clone(), Value::Object(obj));
     }
     json!({ "folds": folds.len(), "heads": heads })
@@ -146,7 +191,10 @@ mod tests {
     use super::*;
 
     fn report(pairs: &[(usize, usize)]) -> HeadReport {
-        let mut r = HeadReport::new("stance", vec!["against".into(), "favor".into(), "none".into()]);
+        let mut r = HeadReport::new(
+            "stance",
+            vec!["against".into(), "favor".into(), "none".into()],
+        );
         pairs.iter().for_each(|&(g, p)| r.confusion.add(g, p));
         r
     }
@@ -164,7 +212,10 @@ mod tests {
 
     #[test]
     fn cv_means_and_stds_over_folds() {
-        let folds = vec![vec![report(&[(0, 0), (1, 1)])], vec![report(&[(0, 1), (1, 1)])]];
+        let folds = vec![
+            vec![report(&[(0, 0), (1, 1)])],
+            vec![report(&[(0, 1), (1, 1)])],
+        ];
         let v = cv_json(&folds);
         let h = &v["heads"]["stance"];
         assert_eq!(h["accuracy"], 0.75);

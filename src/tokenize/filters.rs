@@ -72,10 +72,7 @@ fn ascii_quotes(text: &mut String, scratch: &mut String) {
 
 fn number_shape(text: &mut String, scratch: &mut String) {
     scratch.clear();
-    scratch.extend(
-        text.chars()
-            .map(|c| if c.is_numeric() { 'd' } else { c }),
-    );
+    scratch.extend(text.chars().map(|c| if c.is_numeric() { 'd' } else { c }));
     std::mem::swap(text, scratch);
 }
 
@@ -92,19 +89,28 @@ mod tests {
     #[test]
     fn lowercases_non_ascii() {
         assert_eq!(run(Filter::Lowercase, "ÉLAN", TokenKind::Word), "élan");
-        assert_eq!(run(Filter::Lowercase, "Русский", TokenKind::Word), "русский");
+        assert_eq!(
+            run(Filter::Lowercase, "Русский", TokenKind::Word),
+            "русский"
+        );
     }
 
     #[test]
     fn folds_curly_quotes_and_apostrophes() {
-        assert_eq!(run(Filter::AsciiQuotes, "it\u{2019}s", TokenKind::Word), "it's");
+        assert_eq!(
+            run(Filter::AsciiQuotes, "it\u{2019}s", TokenKind::Word),
+            "it's"
+        );
         assert_eq!(run(Filter::AsciiQuotes, "\u{201C}", TokenKind::Punct), "\"");
         assert_eq!(run(Filter::AsciiQuotes, "\u{00AB}", TokenKind::Punct), "\"");
     }
 
     #[test]
     fn shapes_numbers_only() {
-        assert_eq!(run(Filter::NumberShape, "2,500", TokenKind::Number), "d,ddd");
+        assert_eq!(
+            run(Filter::NumberShape, "2,500", TokenKind::Number),
+            "d,ddd"
+        );
         assert_eq!(run(Filter::NumberShape, "b52", TokenKind::Word), "b52");
     }
 }

@@ -48,7 +48,11 @@ pub struct Tokenizer {
 impl Default for Tokenizer {
     /// Quotes folded to ASCII, lower-cased, numbers shaped.
     fn default() -> Self {
-        Tokenizer::new(vec![Filter::AsciiQuotes, Filter::Lowercase, Filter::NumberShape])
+        Tokenizer::new(vec![
+            Filter::AsciiQuotes,
+            Filter::Lowercase,
+            Filter::NumberShape,
+        ])
     }
 }
 
@@ -194,7 +198,10 @@ mod tests {
         let text = "Kabul’s “fall” — déjà vu?";
         let tokens = Tokenizer::default().tokenize(text);
         let sources: Vec<&str> = tokens.iter().map(|t| &text[t.start..t.end]).collect();
-        assert_eq!(sources, ["Kabul’s", "“", "fall", "”", "—", "déjà", "vu", "?"]);
+        assert_eq!(
+            sources,
+            ["Kabul’s", "“", "fall", "”", "—", "déjà", "vu", "?"]
+        );
         assert_eq!(tokens[0].text, "kabul's");
         assert_eq!(tokens[1].text, "\"");
     }

@@ -1,0 +1,232 @@
+//! Train → score → eval → cv through the real binary, on a small fixture.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+
+#[test]
+fn train_writes_a_model_that_inspect_describes() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = tiny_model(dir.path());
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(
+        stance().args(["inspect", "--model"]).arg(&model),
+    ))
+    .unwrap();
+    assert_eq!(json["heads"][0]["name"], "stance");
+    assert_eq!(
+        json["heads"][0]["labels"],
+        serde_json::json!(["against", "favor", "none"])
+    );
+    assert_eq!(
+        json["heads"][1]["labels"],
+        serde_json::json!(["analytic", "editorial"])
+    );
+}
+
+#[test]
+fn score_csv_keeps_input_columns_and_adds_each_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = tiny_model(dir.path());
+    let out = stdout_of(
+        stance()
+            .args(["score", "--model"])
+            .arg(&model)
+            .arg(fixture("tiny.csv")),
+    );
+    let mut rdr = csv::Reader::from_reader(out.as_bytes());
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    // `stance` and `tone` are already input columns, so predictions go beside them.
+    assert_eq!(
+        header,
+        [
+            "id",
+            "text",
+            "stance",
+            "tone",
+            "stance_predicted",
+            "stance_confidence",
+            "tone_predicted",
+            "tone_confidence"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 30, "one output row per input row");
+    assert_eq!(&rows[0][0], "1", "input order is kept");
+    assert_eq!(&rows[29][0], "30");
+    let correct = rows.iter().filter(|r| r[2] == r[4]).count();
+    assert!(
+        correct >= 27,
+        "a model should fit its own training set: {correct}/30"
+    );
+}
+
+#[test]
+fn score_plain_text_from_stdin_to_jsonl() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = tiny_model(dir.path());
+    let input = "The withdrawal was a disaster that emboldened terrorists.\n\nLeaving was the right decision\nand saved lives.\n";
+    let out = stdout_of(
+        stance()
+            .args(["score", "--format", "jsonl", "--model"])
+            .arg(&model)
+            .write_stdin(input),
+    );
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["id"], "1");
+    assert_eq!(
+        lines[1]["text"],
+        "Leaving was the right decision and saved lives."
+    );
+    for l in &lines {
+        let c = l["stance_confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&c));
+        assert!(l["tone"].is_string());
+    }
+    assert_eq!(lines[0]["stance"], "against");
+    assert_eq!(lines[1]["stance"], "favor");
+}
+
+#[test]
+fn score_writes_output_file_atomically_and_jsonl_input_keeps_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = tiny_model(dir.path());
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        "{\"doc\": 7, \"text\": \"Ending the war saved lives.\"}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.jsonl");
+    stance()
+        .args(["score", "--model"])
+        .arg(&model)
+        .arg(&input)
+        .arg("--output")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("");
+    let line: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
+    assert_eq!(line["doc"], 7);
+    assert!(line["stance"].is_string() && line["tone_confidence"].is_number());
+}
+
+#[test]
+fn eval_json_has_the_contract_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = tiny_model(dir.path());
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(
+        stance()
+            .args(["eval", "--json", "--model"])
+            .arg(&model)
+            .arg("--data")
+            .arg(fixture("tiny.csv")),
+    ))
+    .unwrap();
+    let s = &json["heads"]["stance"];
+    assert_eq!(s["n"], 30);
+    for key in ["accuracy", "macro_f1", "f_avg"] {
+        let v = s[key].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&v), "{key} = {v}");
+    }
+    assert!(
+        json["heads"]["tone"]["f_avg"].is_null(),
+        "tone has no favor/against"
+    );
+    assert!(s["per_class"]["favor"]["precision"].is_number());
+    assert!(s["per_class"]["none"]["support"] == 10);
+    let total: u64 = ["against", "favor", "none"]
+        .iter()
+        .flat_map(|g| ["against", "favor", "none"].map(|p| s["confusion"][g][p].as_u64().unwrap()))
+        .sum();
+    assert_eq!(total, 30);
+}
+
+#[test]
+fn cv_reports_means_and_spreads() {
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(
+        stance()
+            .args([
+                "cv", "--json", "--folds", "3", "--label", "stance", "--label", "tone", "--data",
+            ])
+            .arg(fixture("tiny.csv")),
+    ))
+    .unwrap();
+    assert_eq!(json["folds"], 3);
+    for head in ["stance", "tone"] {
+        let h = &json["heads"][head];
+        assert_eq!(h["n"], 30);
+        assert!(
+            h["accuracy"].is_number()
+                && h["accuracy_std"].is_number()
+                && h["macro_f1_std"].is_number()
+        );
+    }
+}
+
+#[test]
+fn same_data_and_seed_give_identical_model_bytes_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for threads in ["1", "2", "2"] {
+        let out = dir.path().join(format!("m{}.stance", files.len()));
+        stance()
+            .args([
+                "train",
+                "--threads",
+                threads,
+                "--label",
+                "stance",
+                "--label",
+                "tone",
+                "--data",
+            ])
+            .arg(fixture("tiny.csv"))
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        files.push(std::fs::read(&out).unwrap());
+    }
+    assert_eq!(files[0], files[1]);
+    assert_eq!(files[1], files[2]);
+}
+
+#[test]
+fn scoring_gives_the_same_output_single_and_multi_threaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = tiny_model(dir.path());
+    let run = |threads: &str| {
+        stdout_of(
+            stance()
+                .args([
+                    "score",
+                    "--batch-size",
+                    "7",
+                    "--threads",
+                    threads,
+                    "--model",
+                ])
+                .arg(&model)
+                .arg(fixture("tiny.csv")),
+        )
+    };
+    assert_eq!(run("1"), run("2"));
+}
+
+#[test]
+fn default_model_scores_from_any_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    stance()
+        .current_dir(dir.path())
+        .args(["score", "--format", "jsonl"])
+        .write_stdin("The pull-out was a catastrophe.\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"stance\""));
+}
