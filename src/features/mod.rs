@@ -56,7 +56,6 @@ pub struct FeatureSpec {
     pub hash_bits: Option<u8>,
     pub target_terms: Option<TargetTerms>,
     /// Add the writer's-voice block (n-grams outside quotation marks).
-    #[serde(default)]
     pub voice: bool,
 }
 
