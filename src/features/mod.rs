@@ -27,10 +27,10 @@ pub use weighting::{l2_normalize, smooth_idf, TermWeight};
 
 use crate::tokenize::{TokenStream, Tokenizer};
 use ngrams::NgramScratch;
-pub(crate) use table::prefetch;
-use table::{ColumnCounter, KeyTable};
-pub use table::CharCache;
 use serde::{Deserialize, Serialize};
+pub(crate) use table::prefetch;
+pub use table::CharCache;
+use table::{ColumnCounter, KeyTable};
 use vocab::KeyMap;
 
 /// Feature extraction settings.
@@ -323,7 +323,6 @@ impl FittedFeatures {
             + (col >= self.block_starts[3]) as usize
     }
 
-
     pub fn spec(&self) -> &FeatureSpec {
         &self.spec
     }
@@ -367,12 +366,18 @@ impl FittedFeatures {
         self.spec.analyze_blocks(text, analysis, false);
         row.clear();
         let chars = self.spec.char_ngrams;
-        scratch.counter.reset(analysis.keys.len() + 8 * analysis.tokens.len());
+        scratch
+            .counter
+            .reset(analysis.keys.len() + 8 * analysis.tokens.len());
         scratch.tf.clear();
         let (words, rest) = analysis.keys.split_at(analysis.split);
         self.add_keys(words, scratch, row);
         if !chars.is_off() {
-            let Analysis { tokens, scratch: ng, .. } = analysis;
+            let Analysis {
+                tokens,
+                scratch: ng,
+                ..
+            } = analysis;
             for tok in tokens.iter() {
                 let cols = cache.get_or_fill(tok.text, |out| {
                     ng.keys_buf.clear();
@@ -417,7 +422,10 @@ impl FittedFeatures {
 
     #[inline]
     fn add_column(&self, c: u32, idf: f32, scratch: &mut RowScratch, row: &mut SparseRow) {
-        match scratch.counter.position_or_insert(c, row.indices.len() as u32) {
+        match scratch
+            .counter
+            .position_or_insert(c, row.indices.len() as u32)
+        {
             Some(pos) => scratch.tf[pos as usize] += 1,
             None => {
                 row.indices.push(c);
@@ -430,7 +438,12 @@ impl FittedFeatures {
     fn finish_row(&self, scratch: &RowScratch, row: &mut SparseRow) {
         let mut norms = [0f32; 4];
         let weight = self.spec.term_weight;
-        for ((v, &c), &n) in row.values.iter_mut().zip(&row.indices).zip(scratch.tf.iter()) {
+        for ((v, &c), &n) in row
+            .values
+            .iter_mut()
+            .zip(&row.indices)
+            .zip(scratch.tf.iter())
+        {
             if n > 1 {
                 *v *= weight.apply(n);
             }
@@ -517,12 +530,26 @@ mod tests {
     fn cached_transform_gives_exactly_the_plain_row() {
         let spec = FeatureSpec {
             voice: true,
-            target_terms: Some(TargetTerms::parse("exit\nDoha deal", &Tokenizer::default()).unwrap()),
+            target_terms: Some(
+                TargetTerms::parse("exit\nDoha deal", &Tokenizer::default()).unwrap(),
+            ),
             ..FeatureSpec::default()
         };
-        let fitted = spec.fit_texts(["the exit was right", "the Doha deal \"failed\" us", "the the exit"].into_iter());
+        let fitted = spec.fit_texts(
+            [
+                "the exit was right",
+                "the Doha deal \"failed\" us",
+                "the the exit",
+            ]
+            .into_iter(),
+        );
         let (mut a, mut cache, mut scratch, mut row) = Default::default();
-        for text in ["the exit, the exit!", "Doha deal: \"a farce\"", "unseen words only", "the"] {
+        for text in [
+            "the exit, the exit!",
+            "Doha deal: \"a farce\"",
+            "unseen words only",
+            "the",
+        ] {
             fitted.transform_text_cached(text, &mut a, &mut cache, &mut scratch, &mut row);
             assert_eq!(row, fitted.transform_text(text), "{text}");
         }

@@ -30,7 +30,14 @@ impl KeyTable {
     pub fn build(n: usize, entries: impl Iterator<Item = (u64, u32, f32)>) -> Self {
         let cap = (n + n / 2).next_power_of_two().max(16);
         let shift = 64 - cap.trailing_zeros();
-        let mut slots = vec![Slot { key: 0, col: EMPTY, idf: 0.0 }; cap];
+        let mut slots = vec![
+            Slot {
+                key: 0,
+                col: EMPTY,
+                idf: 0.0
+            };
+            cap
+        ];
         for (key, col, idf) in entries {
             let mut i = home(key, shift);
             while slots[i].col != EMPTY {
@@ -83,7 +90,9 @@ pub(crate) fn prefetch<T>(r: &T) {
     // SAFETY: prefetching is a hint: it never faults and has no observable effect
     // besides timing, whatever the address.
     unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(r as *const T as *const i8)
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            r as *const T as *const i8,
+        )
     };
     #[cfg(not(target_arch = "x86_64"))]
     let _ = r;
@@ -186,8 +195,15 @@ mod tests {
 
     #[test]
     fn finds_every_key_and_nothing_else() {
-        let keys: Vec<u64> = (0..1000u64).map(|i| i.wrapping_mul(0x1234_5678_9abc_def1)).collect();
-        let t = KeyTable::build(keys.len(), keys.iter().enumerate().map(|(i, &k)| (k, i as u32, i as f32)));
+        let keys: Vec<u64> = (0..1000u64)
+            .map(|i| i.wrapping_mul(0x1234_5678_9abc_def1))
+            .collect();
+        let t = KeyTable::build(
+            keys.len(),
+            keys.iter()
+                .enumerate()
+                .map(|(i, &k)| (k, i as u32, i as f32)),
+        );
         for (i, &k) in keys.iter().enumerate() {
             assert_eq!(t.get(k), Some((i as u32, i as f32)));
         }
