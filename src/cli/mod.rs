@@ -144,6 +144,11 @@ struct RecipeArgs {
     /// Class weights: `balanced` up-weights rare classes (n / (k * n_class)).
     #[arg(long, value_enum, default_value = "uniform")]
     class_weight: ClassWeightArg,
+    /// Weight of the examples of one label, as LABEL=WEIGHT (repeatable); e.g. to train on
+    /// balanced data for text where a label is rarer. Replaces --class-weight for heads
+    /// that have the label.
+    #[arg(long = "label-weight", value_name = "LABEL=WEIGHT", value_parser = parse_label_weight)]
+    label_weights: Vec<(String, f64)>,
     /// Word n-gram lengths, like 1-3 (0 = off).
     #[arg(long, default_value = "1-3", value_name = "MIN-MAX")]
     word_ngrams: NgramRange,
@@ -240,8 +245,23 @@ impl RecipeArgs {
             },
             nb_alpha: (self.nb > 0.0).then_some(self.nb),
             nb_mix: self.nb_mix,
+            label_weights: self.label_weights.clone(),
         })
     }
+}
+
+fn parse_label_weight(s: &str) -> Result<(String, f64), String> {
+    let (label, w) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not LABEL=WEIGHT"))?;
+    let w: f64 = w
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{w}' is not a number"))?;
+    if !(w.is_finite() && w > 0.0) {
+        return Err(format!("weight for '{label}' must be positive"));
+    }
+    Ok((label.trim().to_string(), w))
 }
 
 /// Limits on input texts, shared by every verb that reads them.

@@ -50,6 +50,7 @@ impl Model {
                 "target_mode": p.recipe.target_mode,
                 "nb_alpha": p.recipe.nb_alpha,
                 "nb_mix": p.recipe.nb_mix,
+                "label_weights": p.recipe.label_weights,
                 "tokenizer": p.recipe.features.tokenizer.filters(),
                 "word_ngrams": p.recipe.features.word_ngrams.to_string(),
                 "char_ngrams": p.recipe.features.char_ngrams.to_string(),

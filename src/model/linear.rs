@@ -55,12 +55,15 @@ impl SparseRecords {
 }
 
 /// How examples of each class are weighted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ClassWeight {
     /// Every example counts the same.
     Uniform,
     /// Weight `n / (k * n_c)`, as scikit-learn's `class_weight="balanced"`.
     Balanced,
+    /// A given weight per class index (scikit-learn's `class_weight={...}`), e.g. to move
+    /// a model trained on balanced data toward the class mix it will meet.
+    Given(Vec<f64>),
 }
 
 /// Checked hyper-parameters of the sparse linear classifier.
@@ -183,6 +186,13 @@ impl ParamGuard for LinearParams {
                 p.nb_mix
             )));
         }
+        if let ClassWeight::Given(w) = &p.class_weight {
+            if w.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+                return Err(Error::Settings(
+                    "class weights must be positive numbers".into(),
+                ));
+            }
+        }
         if p.max_iter == 0 {
             return Err(Error::Settings("max_iter must be at least 1".into()));
         }
@@ -243,9 +253,10 @@ impl Fit<SparseRecords, Array1<usize>, Error> for LinearValidParams {
         let present = counts.iter().filter(|&&n| n > 0).count().max(1);
         let cost: Vec<f64> = y
             .iter()
-            .map(|&c| match self.class_weight {
+            .map(|&c| match &self.class_weight {
                 ClassWeight::Uniform => self.c,
                 ClassWeight::Balanced => self.c * y.len() as f64 / (present * counts[c]) as f64,
+                ClassWeight::Given(w) => self.c * w.get(c).copied().unwrap_or(1.0),
             })
             .collect();
         let outputs: Vec<usize> = if k == 2 { vec![1] } else { (0..k).collect() };
@@ -467,6 +478,30 @@ mod tests {
             let pred: Array1<usize> = model.predict(&data);
             assert_eq!(pred, data.targets, "{loss:?}");
         }
+    }
+
+    #[test]
+    fn given_class_weights_move_the_boundary_toward_the_light_class() {
+        // One feature; class 0 at 1.0, class 1 at 0.0, and a query point in between.
+        let x = CsMat::new((4, 1), vec![0, 1, 2, 2, 2], vec![0, 0], vec![1.0f32, 1.0]);
+        let data = DatasetBase::new(SparseRecords(x), array![0usize, 0, 1, 1]);
+        let score_of_half = |w: ClassWeight| {
+            let m = LinearParams::new()
+                .c(1.0)
+                .class_weight(w)
+                .fit(&data)
+                .unwrap();
+            m.outputs(&[0], &[0.5])[0]
+        };
+        // Output 0 is the score of class 1 (binary): heavier class 1 raises it.
+        assert!(
+            score_of_half(ClassWeight::Given(vec![1.0, 5.0]))
+                > score_of_half(ClassWeight::Given(vec![5.0, 1.0]))
+        );
+        let bad = LinearParams::new()
+            .class_weight(ClassWeight::Given(vec![1.0, -1.0]))
+            .fit(&data);
+        assert!(matches!(bad, Err(Error::Settings(_))));
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub enum TargetMode {
 /// | `target_mode` | `PerTarget` | how target-aware heads use the target column |
 /// | `nb_alpha` | `Some(0.1)` | naive Bayes feature scaling (NBSVM) smoothing, or none |
 /// | `nb_mix` | `0.5` | weight of the NB-scaled model averaged with the plain one |
+/// | `label_weights` | none | weight of the examples of a named label, e.g. `favor = 0.6` |
 ///
 /// The defaults were chosen by cross-validation on training data only (SemEval-2016 train,
 /// SUBJ, MR); see `BENCHMARKS.md`.
@@ -51,6 +52,9 @@ pub struct Recipe {
     pub nb_alpha: Option<f64>,
     /// With `nb_alpha`: weight of the NB-scaled model averaged with the plain one.
     pub nb_mix: f64,
+    /// Per-label weights (`label → weight`), for any head that has the label; they
+    /// replace `class_weight` for those heads. Empty: none.
+    pub label_weights: Vec<(String, f64)>,
 }
 
 impl Default for Recipe {
@@ -66,6 +70,7 @@ impl Default for Recipe {
             target_mode: TargetMode::PerTarget,
             nb_alpha: Some(0.1),
             nb_mix: 0.5,
+            label_weights: Vec::new(),
         }
     }
 }
@@ -203,7 +208,7 @@ pub fn train_rows(
     let params = LinearParams::new()
         .loss(recipe.loss)
         .c(recipe.c)
-        .class_weight(recipe.class_weight)
+        .class_weight(recipe.class_weight.clone())
         .tol(recipe.tol)
         .max_iter(recipe.max_iter)
         .seed(recipe.seed)
@@ -234,7 +239,25 @@ pub fn train_rows(
             let head = &data.heads[h];
             let k = head.labels.len();
             let y_all: Vec<usize> = rows.iter().map(|&r| head.y[r]).collect();
-            let params = params.clone().n_classes(k);
+            let mut params = params.clone().n_classes(k);
+            if head
+                .labels
+                .iter()
+                .any(|l| recipe.label_weights.iter().any(|(n, _)| n == l))
+            {
+                let w = head
+                    .labels
+                    .iter()
+                    .map(|l| {
+                        recipe
+                            .label_weights
+                            .iter()
+                            .find(|(n, _)| n == l)
+                            .map_or(1.0, |p| p.1)
+                    })
+                    .collect();
+                params = params.class_weight(ClassWeight::Given(w));
+            }
             match job {
                 Job::Shared => {
                     let m = fit(&params, x.clone(), y_all)?;
