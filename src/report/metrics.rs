@@ -37,6 +37,11 @@ impl Confusion {
         self.counts[gold][predicted] += 1;
     }
 
+    /// Sets every count back to zero (reused across bootstrap resamples).
+    pub(crate) fn reset(&mut self) {
+        self.counts.iter_mut().for_each(|r| r.fill(0));
+    }
+
     /// Adds another matrix over the same labels.
     pub fn merge(&mut self, other: &Confusion) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {

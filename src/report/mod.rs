@@ -1,9 +1,13 @@
 //! Labels → metrics. A [`HeadReport`] is built from one confusion matrix per head; the
 //! JSON shape is the command-line contract of `stance eval --json` and `stance cv --json`.
 
+pub mod bootstrap;
+pub mod calibration;
 mod folds;
 mod metrics;
 
+pub use bootstrap::{Bootstrap, Estimate, HeadComparison, HeadEstimates};
+pub use calibration::{reliability, Reliability};
 pub use folds::stratified_folds;
 pub use metrics::{ClassMetrics, Confusion};
 
