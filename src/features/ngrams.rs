@@ -252,6 +252,37 @@ pub(crate) fn describe(
     }
 }
 
+/// Word n-grams of tokens `range` tagged with `block`, named for explanations (the
+/// readable twin of [`word_ngrams`]): calls `emit(key, name, token_range)`.
+pub(crate) fn describe_word_ngrams(
+    tokens: &TokenStream,
+    range: std::ops::Range<usize>,
+    ngrams: NgramRange,
+    block: Block,
+    mut emit: impl FnMut(u64, String, std::ops::Range<usize>),
+) {
+    if ngrams.is_off() {
+        return;
+    }
+    for start in range.clone() {
+        let mut h = 0u64;
+        for n in 1..=ngrams.max as usize {
+            if start + n > range.end {
+                break;
+            }
+            let t = token_hash(tokens.get(start + n - 1).text);
+            h = if n == 1 { t } else { combine(h, t) };
+            if n >= ngrams.min as usize {
+                let name = (start..start + n)
+                    .map(|i| tokens.get(i).text)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                emit(block.tag(h), name, start..start + n);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
