@@ -81,6 +81,30 @@ impl HeadExplanation {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Explanation {
     pub heads: Vec<HeadExplanation>,
+    /// Byte range of every token of the text, in order.
+    pub tokens: Vec<(usize, usize)>,
+}
+
+impl Explanation {
+    /// Each token's share of head `h`'s feature contributions: a feature's contribution
+    /// is split evenly over its occurrences and over the tokens of each occurrence, so
+    /// the shares add up to the features' total (features without a span, such as the
+    /// target-mention flag, are left out). Used to highlight the words behind a decision.
+    pub fn token_attribution(&self, h: usize) -> Vec<f32> {
+        let mut out = vec![0f32; self.tokens.len()];
+        for f in &self.heads[h].features {
+            let per_span = f.contribution / f.spans.len().max(1) as f32;
+            for &(a, b) in &f.spans {
+                let first = self.tokens.partition_point(|t| t.0 < a);
+                let last = self.tokens.partition_point(|t| t.1 <= b);
+                if last > first {
+                    let share = per_span / (last - first) as f32;
+                    out[first..last].iter_mut().for_each(|x| *x += share);
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Scores `text` and splits each head's score for its predicted label into the bias
@@ -157,7 +181,8 @@ pub fn explain(model: &Model, text: &str, target: Option<&str>) -> Result<Explan
             }
         })
         .collect();
-    Ok(Explanation { heads })
+    let tokens = analysis.tokens().iter().map(|t| (t.start, t.end)).collect();
+    Ok(Explanation { heads, tokens })
 }
 
 /// Names, byte spans and block of one column.
@@ -313,6 +338,20 @@ mod tests {
             &text[bigram.spans[0].0..bigram.spans[0].1],
             "withdrawal was"
         );
+    }
+
+    #[test]
+    fn token_shares_add_up_to_the_spanned_contributions() {
+        let model = train(&Recipe::default(), &data(false)).unwrap();
+        let ex = explain(&model, "The withdrawal was overdue, officials said.", None).unwrap();
+        let shares: f32 = ex.token_attribution(0).iter().sum();
+        let spanned: f32 = ex.heads[0]
+            .features
+            .iter()
+            .filter(|f| !f.spans.is_empty())
+            .map(|f| f.contribution)
+            .sum();
+        assert!((shares - spanned).abs() < 1e-4, "{shares} vs {spanned}");
     }
 
     #[test]
