@@ -334,6 +334,14 @@ impl DataArgs {
     }
 }
 
+/// What a model's confidence is, for the report's reader.
+fn confidence_meaning(model: &Model) -> String {
+    match model.recipe().loss {
+        Loss::SquaredHinge => "sigmoid of the SVM margin, normalised over classes: a ranking score, not a calibrated probability (see the reliability diagrams)".into(),
+        Loss::Logistic => "the logistic model's probability of the label".into(),
+    }
+}
+
 /// Loads `--model`, or the built-in default model.
 fn load_model(path: Option<&PathBuf>) -> Result<Model> {
     Ok(match path {

@@ -23,6 +23,7 @@ th, td { padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 thead th { border-bottom: 2px solid #999; background: #f4f6f8; }
 td.ci { color: #555; font-size: .92em; }
+td.meaning { color: #555; font-size: .92em; text-align: left; }
 .meta td, .meta th { text-align: left; border: none; padding: 1px 12px 1px 0; }
 .note { color: #444; font-size: .93em; max-width: 60em; }
 .charts { display: flex; flex-wrap: wrap; gap: 18px 28px; align-items: flex-start; }
@@ -57,22 +58,26 @@ fn anchor(model: usize, head: &str) -> String {
 /// Text with each highlighted token tinted: orange toward the (wrong) predicted label,
 /// blue against it, stronger for a larger share; the share is in the tooltip.
 fn highlighted_html(e: &ErrorCase) -> String {
-    let max = e.highlights.iter().map(|h| h.2.abs()).fold(0f32, f32::max);
+    let marked = strongest(&e.highlights, 6, 3);
+    let max = marked
+        .iter()
+        .map(|&i| e.highlights[i].2.abs())
+        .fold(0f32, f32::max);
     let mut out = String::new();
     let mut pos = 0;
     let text = &e.text;
-    for &(a, b, w) in &e.highlights {
+    for (i, &(a, b, w)) in e.highlights.iter().enumerate() {
         if a < pos || b > text.len() || !text.is_char_boundary(a) || !text.is_char_boundary(b) {
             continue;
         }
         out.push_str(&esc(&text[pos..a]));
-        let strength = if max > 0.0 { w.abs() / max } else { 0.0 };
-        if strength >= 0.12 {
+        if marked.contains(&i) {
+            let strength = if max > 0.0 { w.abs() / max } else { 0.0 };
             let (r, g, bl) = if w > 0.0 { (213, 94, 0) } else { (0, 114, 178) };
             let _ = write!(
                 out,
                 r#"<mark style="background: rgba({r},{g},{bl},{a:.2})" title="{w:+.4}">{t}</mark>"#,
-                a = 0.15 + 0.6 * strength,
+                a = 0.18 + 0.55 * strength,
                 t = esc(&text[a..b])
             );
         } else {
@@ -81,6 +86,25 @@ fn highlighted_html(e: &ErrorCase) -> String {
         pos = b;
     }
     out.push_str(&esc(&text[pos..]));
+    out
+}
+
+/// Indices of the `pro` tokens with the largest positive weight and the `con` with the
+/// most negative, ignoring any under a fifth of the strongest: a few marks a reader can
+/// follow rather than a tinted page.
+fn strongest(h: &[(usize, usize, f32)], pro: usize, con: usize) -> Vec<usize> {
+    let max = h.iter().map(|x| x.2.abs()).fold(0f32, f32::max);
+    let mut idx: Vec<usize> = (0..h.len())
+        .filter(|&i| max > 0.0 && h[i].2.abs() >= 0.2 * max)
+        .collect();
+    idx.sort_by(|&a, &b| h[b].2.abs().total_cmp(&h[a].2.abs()));
+    let mut out: Vec<usize> = idx
+        .iter()
+        .copied()
+        .filter(|&i| h[i].2 > 0.0)
+        .take(pro)
+        .collect();
+    out.extend(idx.iter().copied().filter(|&i| h[i].2 < 0.0).take(con));
     out
 }
 
@@ -167,7 +191,7 @@ fn head_html(out: &mut String, h: &HeadSection, model: usize, level: f64) {
             Some(e) => {
                 let _ = write!(
                     out,
-                    r#"<tr><td>{name}</td><td><b>{v}</b></td><td class="ci">{c}</td><td class="ci">{meaning}</td></tr>"#,
+                    r#"<tr><td>{name}</td><td><b>{v}</b></td><td class="ci">{c}</td><td class="meaning">{meaning}</td></tr>"#,
                     v = pct(e.value),
                     c = ci(&e)
                 );
@@ -175,7 +199,7 @@ fn head_html(out: &mut String, h: &HeadSection, model: usize, level: f64) {
             None => {
                 let _ = write!(
                     out,
-                    r#"<tr><td>{name}</td><td>n/a</td><td class="ci"></td><td class="ci">labels lack favor/against</td></tr>"#
+                    r#"<tr><td>{name}</td><td>n/a</td><td class="ci"></td><td class="meaning">labels lack favor/against</td></tr>"#
                 );
             }
         }

@@ -220,7 +220,7 @@ impl Frame {
 pub fn reliability(r: &Reliability) -> String {
     let f = Frame {
         left: 52.0,
-        top: 30.0,
+        top: 44.0,
         pw: 340.0,
         ph: 240.0,
         ymax: 1.0,
@@ -230,7 +230,7 @@ pub fn reliability(r: &Reliability) -> String {
         &mut s,
         "reliability",
         420.0,
-        320.0,
+        334.0,
         &format!(
             "Reliability diagram: accuracy per confidence bin; expected calibration error {:.3}",
             r.ece
@@ -277,7 +277,7 @@ pub fn reliability(r: &Reliability) -> String {
             s,
             r#"<text x="{tx}" y="{ty}" text-anchor="middle" font-size="10" fill="{GREY}">{n}</text></g>"#,
             tx = x + w / 2.0,
-            ty = f.y(acc.max(conf)) - 4.0,
+            ty = f.top - 5.0,
             n = b.n
         );
     }
