@@ -23,6 +23,7 @@ th, td { padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 thead th { border-bottom: 2px solid #999; background: #f4f6f8; }
 td.ci { color: #555; font-size: .92em; }
+table.metrics th:last-child { text-align: left; }
 td.meaning { color: #555; font-size: .92em; text-align: left; }
 .meta td, .meta th { text-align: left; border: none; padding: 1px 12px 1px 0; }
 .note { color: #444; font-size: .93em; max-width: 60em; }
