@@ -157,7 +157,12 @@ fn write_report(
             let predicted = label
                 .iter()
                 .zip(&confidence)
-                .map(|(&l, &c)| args.report.abstain_below.map_or(true, |a| c >= a).then_some(l))
+                .map(|(&l, &c)| {
+                    args.report
+                        .abstain_below
+                        .map_or(true, |a| c >= a)
+                        .then_some(l)
+                })
                 .collect();
             HeadData {
                 name: r.name.clone(),
@@ -191,16 +196,10 @@ fn write_report(
         "highlights".into(),
         "not shown: each fold's model is discarded after scoring its fold".into(),
     ));
-    let group_arg = args
-        .report
-        .group_by
-        .as_deref()
-        .zip(groups.as_deref());
+    let group_arg = args.report.group_by.as_deref().zip(groups.as_deref());
     let sections = heads
         .par_iter()
-        .map(|d| {
-            HeadSection::build(d, group_arg, &data.texts, None, &opts, &mut |_| Vec::new())
-        })
+        .map(|d| HeadSection::build(d, group_arg, &data.texts, None, &opts, &mut |_| Vec::new()))
         .collect();
     report.models.push(ModelSection {
         name: "cross-validation".into(),

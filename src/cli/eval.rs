@@ -121,9 +121,10 @@ pub fn run(args: EvalArgs, ui: Ui) -> Result<()> {
             };
             report.meta.push((key, m.name.clone()));
         }
-        report
-            .meta
-            .push(("confidence".into(), super::confidence_meaning(&models[0].model)));
+        report.meta.push((
+            "confidence".into(),
+            super::confidence_meaning(&models[0].model),
+        ));
         if let Some(p) = args.report.abstain_below {
             report.meta.push((
                 "abstain below".into(),
