@@ -292,12 +292,14 @@ mod tests {
 
     #[test]
     fn faithful_with_target_terms_and_crossed_targets() {
-        let mut recipe = Recipe::default();
-        recipe.features = FeatureSpec {
-            target_terms: Some(
-                TargetTerms::parse("withdrawal\nexit", &Default::default()).unwrap(),
-            ),
-            ..FeatureSpec::default()
+        let recipe = Recipe {
+            features: FeatureSpec {
+                target_terms: Some(
+                    TargetTerms::parse("withdrawal\nexit", &Default::default()).unwrap(),
+                ),
+                ..FeatureSpec::default()
+            },
+            ..Recipe::default()
         };
         let model = train(&recipe, &data(true)).unwrap();
         let text = "The withdrawal was a disaster. Allies paid. The exit was chaotic.";

@@ -14,7 +14,7 @@ pub struct ChartFile {
 
 const CSS: &str = r#"
 :root { color-scheme: light; }
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 0 auto; max-width: 1120px; padding: 24px 28px 60px; color: #1d1d1f; line-height: 1.45; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 0 auto; max-width: 1240px; padding: 24px 28px 60px; color: #1d1d1f; line-height: 1.45; }
 h1 { font-size: 1.7em; margin-bottom: .2em; }
 h2 { font-size: 1.35em; margin-top: 2.2em; border-bottom: 2px solid #0072B2; padding-bottom: .2em; }
 h3 { font-size: 1.08em; margin: 1.6em 0 .5em; }
@@ -27,9 +27,9 @@ table.metrics th:last-child { text-align: left; }
 td.meaning { color: #555; font-size: .92em; text-align: left; }
 .meta td, .meta th { text-align: left; border: none; padding: 1px 12px 1px 0; }
 .note { color: #444; font-size: .93em; max-width: 60em; }
-.charts { display: flex; flex-wrap: wrap; gap: 18px 28px; align-items: flex-start; }
-.charts figure { margin: 0; }
-figcaption { font-size: .9em; color: #444; max-width: 420px; }
+.charts { display: flex; flex-wrap: wrap; gap: 18px 20px; align-items: flex-start; }
+figure { margin: 0 0 1em; }
+figcaption { font-size: .9em; color: #444; max-width: 360px; }
 svg { max-width: 100%; height: auto; }
 .error { border-left: 4px solid #D55E00; padding: 6px 12px; margin: 10px 0; background: #fcfcfc; }
 .error .what { font-size: .92em; color: #333; margin-bottom: 4px; }
@@ -249,7 +249,7 @@ fn head_html(out: &mut String, h: &HeadSection, model: usize, level: f64) {
     if let Some(col) = &h.group_column {
         let _ = write!(
             out,
-            r#"<h3>By <code>{c}</code></h3><table class="groups" data-head="{name}"><thead><tr><th>{c}</th><th>n</th><th>accuracy</th><th>{lvl}% interval</th><th>macro-F1</th><th>{lvl}% interval</th><th>F_avg</th></tr></thead><tbody>"#,
+            r#"<h3>By <code>{c}</code></h3><table class="groups" data-head="{name}"><thead><tr><th>{c}</th><th>n</th><th>accuracy</th><th>{lvl}% interval</th><th>macro-F1</th><th>{lvl}% interval</th><th>F_avg</th><th>{lvl}% interval</th></tr></thead><tbody>"#,
             c = esc(col),
             name = esc(&h.name)
         );
@@ -257,18 +257,17 @@ fn head_html(out: &mut String, h: &HeadSection, model: usize, level: f64) {
             let e = &g.estimates;
             let _ = write!(
                 out,
-                r#"<tr><td>{gname}</td><td>{n}</td><td>{a}</td><td class="ci">{ac}</td><td>{m}</td><td class="ci">{mc}</td><td>{f}</td></tr>"#,
+                r#"<tr><td>{gname}</td><td>{n}</td><td>{a}</td><td class="ci">{ac}</td><td>{m}</td><td class="ci">{mc}</td>{f}</tr>"#,
                 gname = esc(&g.group),
                 n = g.n,
                 a = pct(e.accuracy.value),
                 ac = ci(&e.accuracy),
                 m = pct(e.macro_f1.value),
                 mc = ci(&e.macro_f1),
-                f = e.f_avg.map_or("n/a".to_string(), |f| format!(
-                    "{} {}",
-                    pct(f.value),
-                    ci(&f)
-                ))
+                f = e.f_avg.map_or(
+                    r#"<td>n/a</td><td class="ci"></td>"#.to_string(),
+                    |f| format!(r#"<td>{}</td><td class="ci">{}</td>"#, pct(f.value), ci(&f))
+                )
             );
         }
         out.push_str("</tbody></table>");
@@ -581,7 +580,7 @@ pub fn markdown(r: &Report) -> (String, Vec<ChartFile>) {
                         .join(" | ")
                 );
             }
-            let base = format!("{}", anchor(m, &h.name));
+            let base = anchor(m, &h.name);
             for (kind, svg) in [
                 ("confusion", svg::confusion(&h.labels, &h.confusion)),
                 ("reliability", svg::reliability(&h.calibration)),

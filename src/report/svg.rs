@@ -221,7 +221,7 @@ pub fn reliability(r: &Reliability) -> String {
     let f = Frame {
         left: 52.0,
         top: 44.0,
-        pw: 340.0,
+        pw: 280.0,
         ph: 240.0,
         ymax: 1.0,
     };
@@ -229,7 +229,7 @@ pub fn reliability(r: &Reliability) -> String {
     open(
         &mut s,
         "reliability",
-        420.0,
+        360.0,
         334.0,
         &format!(
             "Reliability diagram: accuracy per confidence bin; expected calibration error {:.3}",
@@ -303,7 +303,7 @@ pub fn histogram(r: &Reliability) -> String {
     let f = Frame {
         left: 52.0,
         top: 30.0,
-        pw: 340.0,
+        pw: 280.0,
         ph: 240.0,
         ymax,
     };
@@ -311,7 +311,7 @@ pub fn histogram(r: &Reliability) -> String {
     open(
         &mut s,
         "histogram",
-        420.0,
+        360.0,
         320.0,
         "Confidence histogram: right and wrong answers per confidence bin",
     );
