@@ -19,7 +19,6 @@
 //! ```
 
 use crate::features::ngrams::{self, Block, NgramRange};
-use crate::features::{Analysis, RowScratch, SparseRow};
 use crate::model::{Model, ScoreError};
 use crate::tokenize::TokenStream;
 use serde::Serialize;
@@ -114,10 +113,8 @@ pub fn explain(model: &Model, text: &str, target: Option<&str>) -> Result<Explan
     let preds = scorer.score(text, target)?.to_vec();
     let t = model.target_index(target)?;
     let fitted = model.features();
-    let mut analysis = Analysis::default();
-    fitted.spec().analyze(text, &mut analysis);
-    let mut row = SparseRow::default();
-    fitted.transform(&analysis.keys, &mut RowScratch::default(), &mut row);
+    // The very tokens and row the scorer used, so the terms below are its own.
+    let (analysis, row) = scorer.last();
 
     // Names and spans of every column in the row.
     let mut named: HashMap<u32, Named> = HashMap::new();

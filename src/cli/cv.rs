@@ -199,7 +199,7 @@ fn write_report(
     let group_arg = args.report.group_by.as_deref().zip(groups.as_deref());
     let sections = heads
         .par_iter()
-        .map(|d| HeadSection::build(d, group_arg, &data.texts, None, &opts, &mut |_| Vec::new()))
+        .map(|d| HeadSection::build(d, group_arg, &data.texts, None, &opts, &|_| Vec::new()))
         .collect();
     report.models.push(ModelSection {
         name: "cross-validation".into(),

@@ -143,7 +143,7 @@ pub fn run(args: EvalArgs, ui: Ui) -> Result<()> {
                         &rows.texts,
                         Some(&rows.lines),
                         &opts,
-                        &mut |row| {
+                        &|row| {
                             highlights(
                                 &m.model,
                                 h,

@@ -7,6 +7,7 @@
 
 use super::metrics::Confusion;
 use crate::model::SplitMix64;
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// Resamples drawn when none are asked for.
@@ -158,37 +159,69 @@ impl Bootstrap {
     }
 
     /// `samples[model][metric][resample]`: every metric of each prediction vector on the
-    /// same `resamples` draws of paragraph indices.
+    /// same `resamples` draws of paragraph indices. Resamples are drawn in fixed blocks,
+    /// each from its own generator seeded from `seed`, so they can run on every core and
+    /// still come out the same whatever the thread count.
     pub(crate) fn samples(
         &self,
         labels: &[String],
         gold: &[usize],
         predicted: &[&[usize]],
     ) -> Vec<Vec<Vec<f64>>> {
+        const BLOCK: usize = 50;
         let n = gold.len();
-        let n_metrics = 3 + 3 * labels.len();
+        let k = labels.len();
+        let n_metrics = 3 + 3 * k;
         let b = self.resamples.max(1);
         let mut out = vec![vec![Vec::with_capacity(b); n_metrics]; predicted.len()];
         if n == 0 {
             return out;
         }
-        let mut rng = SplitMix64::new(self.seed);
-        let mut confusions: Vec<Confusion> = predicted
+        // Each paragraph as one cell of the flattened confusion matrix.
+        let cells: Vec<Vec<u32>> = predicted
             .iter()
-            .map(|_| Confusion::new(labels.to_vec()))
+            .map(|p| {
+                gold.iter()
+                    .zip(*p)
+                    .map(|(&g, &q)| (g * k + q) as u32)
+                    .collect()
+            })
             .collect();
-        let mut draws = vec![0usize; n];
-        let mut metrics = Vec::with_capacity(n_metrics);
-        for _ in 0..b {
-            draws.iter_mut().for_each(|d| *d = rng.below(n));
-            for ((c, pred), out) in confusions.iter_mut().zip(predicted).zip(&mut out) {
-                c.reset();
-                for &i in &draws {
-                    c.add(gold[i], pred[i]);
+        let mut master = SplitMix64::new(self.seed);
+        let seeds: Vec<u64> = (0..b.div_ceil(BLOCK)).map(|_| master.next_u64()).collect();
+        let blocks: Vec<Vec<Vec<Vec<f64>>>> = seeds
+            .par_iter()
+            .enumerate()
+            .map(|(j, &seed)| {
+                let count = BLOCK.min(b - j * BLOCK);
+                let mut rng = SplitMix64::new(seed);
+                let mut block = vec![vec![Vec::with_capacity(count); n_metrics]; predicted.len()];
+                let mut confusion = Confusion::new(labels.to_vec());
+                let mut counts = vec![vec![0u64; k * k]; predicted.len()];
+                let mut metrics = Vec::with_capacity(n_metrics);
+                for _ in 0..count {
+                    counts.iter_mut().for_each(|c| c.fill(0));
+                    for _ in 0..n {
+                        let i = rng.below(n);
+                        for (c, cell) in counts.iter_mut().zip(&cells) {
+                            c[cell[i] as usize] += 1;
+                        }
+                    }
+                    for (c, out) in counts.iter().zip(&mut block) {
+                        confusion.set_flat(c);
+                        metric_vector(&confusion, &mut metrics);
+                        for (o, &m) in out.iter_mut().zip(&metrics) {
+                            o.push(m);
+                        }
+                    }
                 }
-                metric_vector(c, &mut metrics);
-                for (o, &m) in out.iter_mut().zip(&metrics) {
-                    o.push(m);
+                block
+            })
+            .collect();
+        for block in blocks {
+            for (o, b) in out.iter_mut().zip(block) {
+                for (om, bm) in o.iter_mut().zip(b) {
+                    om.extend(bm);
                 }
             }
         }

@@ -7,6 +7,7 @@
 use super::bootstrap::{Bootstrap, HeadComparison, HeadEstimates};
 use super::calibration::{reliability, Reliability};
 use super::{HeadReport, DEFAULT_ERRORS};
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -148,7 +149,7 @@ impl HeadSection {
         texts: &[String],
         lines: Option<&[u64]>,
         opts: &ReportOptions,
-        explain: &mut dyn FnMut(usize) -> Vec<(usize, usize, f32)>,
+        explain: &(dyn Fn(usize) -> Vec<(usize, usize, f32)> + Sync),
     ) -> Self {
         let answered: Vec<usize> = (0..data.gold.len())
             .filter(|&i| data.predicted[i].is_some())
@@ -186,9 +187,9 @@ impl HeadSection {
         }
         let mut wrong: Vec<usize> = (0..answered.len()).filter(|&j| !correct[j]).collect();
         wrong.sort_by(|&a, &b| conf[b].total_cmp(&conf[a]).then(a.cmp(&b)));
+        wrong.truncate(opts.max_errors);
         let errors = wrong
-            .into_iter()
-            .take(opts.max_errors)
+            .into_par_iter()
             .map(|j| {
                 let row = answered[j];
                 ErrorCase {
@@ -410,7 +411,7 @@ mod tests {
             &texts,
             None,
             &ReportOptions::default(),
-            &mut |_| vec![(0, 4, 0.5)],
+            &|_| vec![(0, 4, 0.5)],
         )
     }
 

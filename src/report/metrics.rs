@@ -37,9 +37,13 @@ impl Confusion {
         self.counts[gold][predicted] += 1;
     }
 
-    /// Sets every count back to zero (reused across bootstrap resamples).
-    pub(crate) fn reset(&mut self) {
-        self.counts.iter_mut().for_each(|r| r.fill(0));
+    /// Replaces the counts with `flat[gold * k + predicted]` (reused across bootstrap
+    /// resamples without allocating).
+    pub(crate) fn set_flat(&mut self, flat: &[u64]) {
+        let k = self.labels.len();
+        for (row, src) in self.counts.iter_mut().zip(flat.chunks(k)) {
+            row.copy_from_slice(src);
+        }
     }
 
     /// Adds another matrix over the same labels.
