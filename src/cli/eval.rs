@@ -121,10 +121,14 @@ pub fn run(args: EvalArgs, ui: Ui) -> Result<()> {
             };
             report.meta.push((key, m.name.clone()));
         }
-        report.meta.push((
-            "confidence".into(),
-            super::confidence_meaning(&models[0].model),
-        ));
+        for (i, m) in models.iter().enumerate() {
+            let key = if models.len() > 1 {
+                format!("confidence of {}", ["A", "B"][i])
+            } else {
+                "confidence".into()
+            };
+            report.meta.push((key, super::confidence_meaning(&m.model)));
+        }
         if let Some(p) = args.report.abstain_below {
             report.meta.push((
                 "abstain below".into(),

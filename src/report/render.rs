@@ -26,6 +26,7 @@ td.ci { color: #555; font-size: .92em; }
 table.metrics th:last-child { text-align: left; }
 td.meaning { color: #555; font-size: .92em; text-align: left; }
 .meta td, .meta th { text-align: left; border: none; padding: 1px 12px 1px 0; }
+.meta th { white-space: nowrap; vertical-align: top; }
 .note { color: #444; font-size: .93em; max-width: 60em; }
 .charts { display: flex; flex-wrap: wrap; gap: 18px 20px; align-items: flex-start; }
 figure { margin: 0 0 1em; }
@@ -168,11 +169,12 @@ fn metric_rows(h: &HeadSection) -> Vec<(&'static str, Option<Estimate>, &'static
     ]
 }
 
-fn head_html(out: &mut String, h: &HeadSection, model: usize, level: f64) {
+fn head_html(out: &mut String, h: &HeadSection, model: usize, of: Option<&str>, level: f64) {
     let lvl = (level * 100.0).round();
     let _ = write!(
         out,
-        r#"<section class="head" id="{id}" data-head="{name}"><h2>Head <code>{name}</code> <small>(n = {n}{ab})</small></h2>"#,
+        r#"<section class="head" id="{id}" data-head="{name}"><h2>Head <code>{name}</code>{of} <small>(n = {n}{ab})</small></h2>"#,
+        of = of.map_or(String::new(), |m| format!(" of {}", esc(m))),
         id = anchor(model, &h.name),
         name = esc(&h.name),
         n = h.n,
@@ -437,11 +439,9 @@ pub fn html(r: &Report) -> String {
         out.push_str("</section>");
     }
     for (m, model) in r.models.iter().enumerate() {
-        if r.models.len() > 1 {
-            let _ = write!(out, "<h2>Model {}</h2>", esc(&model.name));
-        }
+        let of = (r.models.len() > 1).then_some(model.name.as_str());
         for h in &model.heads {
-            head_html(&mut out, h, m, r.level);
+            head_html(&mut out, h, m, of, r.level);
         }
     }
     out.push_str("</body></html>\n");
