@@ -312,6 +312,23 @@ mod tests {
     }
 
     #[test]
+    fn faithful_when_hashed_features_collide() {
+        // 2^8 columns per block: many n-grams share a column, named together.
+        let recipe = Recipe {
+            features: FeatureSpec {
+                hash_bits: Some(8),
+                ..FeatureSpec::default()
+            },
+            ..Recipe::default()
+        };
+        let model = train(&recipe, &data(false)).unwrap();
+        let text = "The withdrawal was a disaster, and the chaotic exit was overdue.";
+        assert_faithful(&model, text, None);
+        let ex = explain(&model, text, None).unwrap();
+        assert!(ex.heads[0].features.iter().any(|f| f.name.contains(" | ")));
+    }
+
+    #[test]
     fn spans_point_at_the_source_text() {
         let model = train(&Recipe::default(), &data(false)).unwrap();
         let text = "Kabul’s withdrawal was right.";

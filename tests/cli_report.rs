@@ -314,3 +314,33 @@ fn report_renders_in_headless_chromium_with_every_heads_tables_and_charts() {
     let bytes = std::fs::read(&png).unwrap();
     assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000);
 }
+
+#[test]
+fn explanations_of_the_default_model_add_up_to_its_scores() {
+    // JSON carries every f32 exactly, so this checks the 1e-5 promise end to end.
+    let out = stdout_of(
+        stance()
+            .args(["explain", "--format", "jsonl"])
+            .arg(repo("data/test.csv")),
+    );
+    let mut n = 0;
+    for line in out.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        for h in v["heads"].as_array().unwrap() {
+            let listed: f64 = ["for", "against"]
+                .iter()
+                .flat_map(|k| h[*k].as_array().unwrap())
+                .map(|f| f["contribution"].as_f64().unwrap())
+                .sum();
+            let total = listed + h["rest"].as_f64().unwrap() + h["bias"].as_f64().unwrap();
+            let score = h["score"].as_f64().unwrap();
+            assert!(
+                (total - score).abs() < 1e-5,
+                "line {}: {total} vs {score}",
+                v["line"]
+            );
+            n += 1;
+        }
+    }
+    assert_eq!(n, 504 * 2);
+}

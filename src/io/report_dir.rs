@@ -9,6 +9,12 @@ use std::path::{Path, PathBuf};
 
 /// Writes every report file into `dir` (created if missing); returns the paths written.
 pub fn write_report(dir: &Path, report: &Report) -> Result<Vec<PathBuf>> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Settings(format!(
+            "{}: exists and is not a directory; --report needs a directory",
+            dir.display()
+        )));
+    }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let (md, charts) = render::markdown(report);
     let json = serde_json::to_string_pretty(&report.to_json())
