@@ -191,7 +191,6 @@ fn hash_char_gram(bytes: &[u8]) -> u64 {
 
 /// Every feature key of a document with a readable name, for explanations (`stance explain`): calls
 /// `emit(key, name, token_range)` where `token_range` indexes `tokens`.
-#[allow(dead_code)] // used by explanations, which are not wired to the CLI yet
 pub(crate) fn describe(
     tokens: &TokenStream,
     word: NgramRange,

@@ -11,6 +11,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+/// Groups shown one by one in a breakdown; smaller ones are pooled.
+pub const MAX_GROUPS: usize = 30;
+
 /// One head's predictions on labelled data, the input of a report.
 #[derive(Debug, Clone)]
 pub struct HeadData {
@@ -168,22 +171,40 @@ impl HeadSection {
         let estimates = opts.bootstrap.head(&data.labels, &gold, &pred);
         let mut group_rows = Vec::new();
         if let Some((_, values)) = groups {
-            let mut names: Vec<&str> = answered.iter().map(|&i| values[i].as_str()).collect();
-            names.sort_unstable();
-            names.dedup();
-            for name in names {
-                let idx: Vec<usize> = (0..answered.len())
-                    .filter(|&j| values[answered[j]] == name)
-                    .collect();
-                let g: Vec<usize> = idx.iter().map(|&j| gold[j]).collect();
-                let p: Vec<usize> = idx.iter().map(|&j| pred[j]).collect();
-                group_rows.push(GroupRow {
-                    group: name.to_string(),
-                    n: idx.len() as u64,
-                    estimates: opts.bootstrap.head(&data.labels, &g, &p),
-                });
+            let mut by_group: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+            for (j, &i) in answered.iter().enumerate() {
+                by_group.entry(values[i].as_str()).or_default().push(j);
             }
-            group_rows.sort_by(|a, b| b.n.cmp(&a.n).then(a.group.cmp(&b.group)));
+            let mut members: Vec<(String, Vec<usize>)> = by_group
+                .into_iter()
+                .map(|(name, idx)| {
+                    let name = if name.is_empty() { "(empty)" } else { name };
+                    (name.to_string(), idx)
+                })
+                .collect();
+            members.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+            // A column with many values (an id, a date) would bury the table: the smallest
+            // groups beyond MAX_GROUPS are pooled into one row.
+            if members.len() > MAX_GROUPS {
+                let rest = members.split_off(MAX_GROUPS - 1);
+                let pooled: Vec<usize> = rest
+                    .iter()
+                    .flat_map(|(_, idx)| idx.iter().copied())
+                    .collect();
+                members.push((format!("({} other values)", rest.len()), pooled));
+            }
+            group_rows = members
+                .par_iter()
+                .map(|(name, idx)| {
+                    let g: Vec<usize> = idx.iter().map(|&j| gold[j]).collect();
+                    let p: Vec<usize> = idx.iter().map(|&j| pred[j]).collect();
+                    GroupRow {
+                        group: name.clone(),
+                        n: idx.len() as u64,
+                        estimates: opts.bootstrap.head(&data.labels, &g, &p),
+                    }
+                })
+                .collect();
         }
         let mut wrong: Vec<usize> = (0..answered.len()).filter(|&j| !correct[j]).collect();
         wrong.sort_by(|&a, &b| conf[b].total_cmp(&conf[a]).then(a.cmp(&b)));
@@ -413,6 +434,31 @@ mod tests {
             &ReportOptions::default(),
             &|_| vec![(0, 4, 0.5)],
         )
+    }
+
+    #[test]
+    fn many_small_groups_are_pooled_into_one_row() {
+        let n = 100;
+        let d = HeadData {
+            name: "h".into(),
+            labels: vec!["a".into(), "b".into()],
+            gold: (0..n).map(|i| i % 2).collect(),
+            label: vec![0; n],
+            predicted: vec![Some(0); n],
+            confidence: vec![0.9; n],
+        };
+        let ids: Vec<String> = (0..n).map(|i| format!("id{i}")).collect();
+        let s = HeadSection::build(
+            &d,
+            Some(("id", &ids)),
+            &[],
+            None,
+            &ReportOptions::default(),
+            &|_| Vec::new(),
+        );
+        assert_eq!(s.groups.len(), MAX_GROUPS);
+        assert_eq!(s.groups.last().unwrap().group, "(71 other values)");
+        assert_eq!(s.groups.iter().map(|g| g.n).sum::<u64>(), n as u64);
     }
 
     #[test]
