@@ -28,10 +28,11 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contribution {
     /// Readable name: a word n-gram (`us troops`), a character n-gram in brackets
-    /// (`[ withd]`), a target-block feature (`tgt:` …); several names when keys share
+    /// (`[ withd]`), a target-block feature (`tgt:` …), a writer's-voice feature
+    /// (`voice:` …); several names when keys share
     /// a column (hashing); `(unnamed feature)` if none could be rebuilt.
     pub name: String,
-    /// `word`, `char` or `target`.
+    /// `word`, `char`, `target` or `voice`.
     pub block: &'static str,
     /// The feature's TF-IDF value in this paragraph.
     pub value: f32,
@@ -198,6 +199,9 @@ fn describe(
         let range = NgramRange::new(1, spec.word_ngrams.max.clamp(1, 2));
         terms.describe(tokens, range, &mut emit);
     }
+    if spec.voice {
+        ngrams::describe_voice(tokens, &mut emit);
+    }
 }
 
 fn byte_span(tokens: &TokenStream, range: std::ops::Range<usize>) -> Option<(usize, usize)> {
@@ -212,6 +216,7 @@ fn block_name(b: Block) -> &'static str {
         Block::Word => "word",
         Block::Char => "char",
         Block::Target => "target",
+        Block::Voice => "voice",
     }
 }
 
@@ -309,6 +314,24 @@ mod tests {
             f.iter().all(|c| c.name != "(unnamed feature)"),
             "every column is named"
         );
+    }
+
+    #[test]
+    fn voice_features_are_named_and_faithful() {
+        let recipe = Recipe {
+            features: FeatureSpec {
+                voice: true,
+                ..FeatureSpec::default()
+            },
+            ..Recipe::default()
+        };
+        let model = train(&recipe, &data(false)).unwrap();
+        let text = "Officials said \"the withdrawal was a disaster\", and it was overdue.";
+        assert_faithful(&model, text, None);
+        let ex = explain(&model, text, None).unwrap();
+        let f = &ex.heads[0].features;
+        assert!(f.iter().any(|c| c.name == "voice:overdue"));
+        assert!(f.iter().all(|c| c.name != "(unnamed feature)"));
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub fn run(args: CvArgs, ui: Ui) -> Result<()> {
     let results: Vec<(Vec<HeadReport>, FoldPredictions)> = folds
         .par_iter()
         .map(|test| {
-            let r = evaluate_fold(&recipe, &data, &keys, test);
+            let r = evaluate_fold_scored(&recipe, &data, &keys, test);
             bar.inc(1);
             r
         })
@@ -80,13 +80,23 @@ pub fn run(args: CvArgs, ui: Ui) -> Result<()> {
 }
 
 /// Folds stratified by the first head's labels.
-fn cv_folds(data: &stance::model::TrainingSet, k: usize, seed: u64) -> Vec<Vec<usize>> {
+pub(super) fn cv_folds(data: &stance::model::TrainingSet, k: usize, seed: u64) -> Vec<Vec<usize>> {
     let (_, classes) = data.head_labels(0);
     stratified_folds(classes, k, seed)
 }
 
 /// Trains on every row outside `test` and evaluates on `test`.
-fn evaluate_fold(
+pub(super) fn evaluate_fold(
+    recipe: &stance::model::Recipe,
+    data: &stance::model::TrainingSet,
+    keys: &[Vec<u64>],
+    test: &[usize],
+) -> stance::Result<Vec<HeadReport>> {
+    Ok(evaluate_fold_scored(recipe, data, keys, test)?.0)
+}
+
+/// [`evaluate_fold`], also returning each test row's predictions (for reports).
+fn evaluate_fold_scored(
     recipe: &stance::model::Recipe,
     data: &stance::model::TrainingSet,
     keys: &[Vec<u64>],

@@ -7,6 +7,7 @@ mod explain;
 mod inspect;
 mod score;
 mod train;
+mod tune;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -42,6 +43,8 @@ enum Command {
     Cv(cv::CvArgs),
     /// Show why a model labelled each paragraph so: the features for and against.
     Explain(explain::ExplainArgs),
+    /// Pick the best recipe from a grid by cross-validation, and train it.
+    Tune(tune::TuneArgs),
     /// Print a model file's settings, heads and labels as JSON.
     Inspect(inspect::InspectArgs),
 }
@@ -62,6 +65,7 @@ pub fn run() -> Result<()> {
         Command::Eval(a) => eval::run(a, ui),
         Command::Cv(a) => cv::run(a, ui),
         Command::Explain(a) => explain::run(a),
+        Command::Tune(a) => tune::run(a, ui),
         Command::Inspect(a) => inspect::run(a),
     }
 }
@@ -165,6 +169,10 @@ struct RecipeArgs {
     /// features of the sentences that mention it.
     #[arg(long, value_name = "FILE")]
     target_terms: Option<PathBuf>,
+    /// Add features of the writer's own voice: word n-grams outside quotation marks
+    /// (helps tone, where a quoted loaded word is not the writer's judgement).
+    #[arg(long)]
+    voice: bool,
     /// How heads use --target-column.
     #[arg(long, value_enum, default_value = "crossed")]
     target_mode: TargetModeArg,
@@ -212,6 +220,7 @@ impl RecipeArgs {
             },
             hash_bits: self.hash_bits,
             target_terms,
+            voice: self.voice,
         };
         features.validate().map_err(anyhow::Error::msg)?;
         Ok(Recipe {

@@ -14,6 +14,7 @@
 
 mod hashing;
 pub(crate) mod ngrams;
+mod table;
 mod target;
 mod vocab;
 mod weighting;
@@ -27,6 +28,9 @@ pub use weighting::{l2_normalize, smooth_idf, TermWeight};
 use crate::tokenize::{TokenStream, Tokenizer};
 use ngrams::NgramScratch;
 use serde::{Deserialize, Serialize};
+pub(crate) use table::prefetch;
+pub use table::CharCache;
+use table::{ColumnCounter, KeyTable};
 use vocab::KeyMap;
 
 /// Feature extraction settings.
@@ -41,6 +45,7 @@ use vocab::KeyMap;
 /// | `term_weight` | `Sublinear` | `1 + ln tf`, raw `tf`, or binary | |
 /// | `hash_bits` | `None` (fitted vocabulary) | hash into `2^bits` columns per block instead | `8..=20` |
 /// | `target_terms` | `None` | words/phrases denoting the stance target: adds a target block | |
+/// | `voice` | `false` | adds n-grams of the writer's own voice (outside quotation marks) | |
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeatureSpec {
     pub tokenizer: Tokenizer,
@@ -51,6 +56,8 @@ pub struct FeatureSpec {
     pub term_weight: TermWeight,
     pub hash_bits: Option<u8>,
     pub target_terms: Option<TargetTerms>,
+    /// Add the writer's-voice block (n-grams outside quotation marks).
+    pub voice: bool,
 }
 
 impl Default for FeatureSpec {
@@ -64,6 +71,7 @@ impl Default for FeatureSpec {
             term_weight: TermWeight::Sublinear,
             hash_bits: None,
             target_terms: None,
+            voice: false,
         }
     }
 }
@@ -76,6 +84,8 @@ pub struct Analysis {
     hashes: Vec<u64>,
     /// The feature keys of the last analysed text.
     pub keys: Vec<u64>,
+    /// Where the character block starts (or would start) in `keys`.
+    split: usize,
 }
 
 impl Analysis {
@@ -100,13 +110,21 @@ impl FeatureSpec {
         Ok(())
     }
 
-    /// Tokenizes `text` and fills `analysis.keys` with its feature keys (with repeats).
+    /// Tokenizes `text` and fills `analysis.keys` with its feature keys (with repeats), in
+    /// block order: word, char, target, voice.
     pub fn analyze(&self, text: &str, analysis: &mut Analysis) {
+        self.analyze_blocks(text, analysis, true);
+    }
+
+    /// As [`analyze`](Self::analyze); without `chars`, the character block is left out
+    /// and `analysis.split` marks where it would stand (the scorer resolves it per token).
+    fn analyze_blocks(&self, text: &str, analysis: &mut Analysis, chars: bool) {
         let Analysis {
             tokens,
             scratch,
             hashes,
             keys,
+            split,
         } = analysis;
         keys.clear();
         self.tokenizer.tokenize_into(text, tokens);
@@ -118,10 +136,16 @@ impl FeatureSpec {
             scratch,
             keys,
         );
-        ngrams::char_ngrams(tokens, self.char_ngrams, scratch, keys);
+        *split = keys.len();
+        if chars {
+            ngrams::char_ngrams(tokens, self.char_ngrams, scratch, keys);
+        }
         if let Some(terms) = &self.target_terms {
             let range = NgramRange::new(1, self.word_ngrams.max.clamp(1, 2));
             terms.features(tokens, range, scratch, hashes, keys);
+        }
+        if self.voice {
+            ngrams::voice_ngrams(tokens, keys);
         }
     }
 
@@ -225,8 +249,10 @@ pub struct FittedFeatures {
     spec: FeatureSpec,
     index: FeatureIndex,
     idf: Vec<f32>,
-    /// Block of each column, precomputed for normalisation.
-    blocks: Vec<u8>,
+    /// Derived at load: key → (column, idf) for a vocabulary index.
+    table: Option<KeyTable>,
+    /// First column of each block (blocks are contiguous), and the end.
+    block_starts: [u32; 5],
 }
 
 #[derive(Serialize, Deserialize)]
@@ -255,21 +281,46 @@ impl From<FittedFeatures> for FittedParts {
 /// Per-thread workspace for [`FittedFeatures::transform`].
 #[derive(Debug, Default)]
 pub struct RowScratch {
-    counts: Vec<u32>,
-    touched: Vec<u32>,
+    counter: ColumnCounter,
+    tf: Vec<u32>,
+    starts: Vec<usize>,
 }
 
 impl FittedFeatures {
     fn new(spec: FeatureSpec, index: FeatureIndex, idf: Vec<f32>) -> Self {
-        let blocks = (0..index.len() as u32)
-            .map(|c| index.block_of_column(c) as u8)
-            .collect();
+        let n = index.len() as u32;
+        let start_of = |b: Block| (0..n).find(|&c| index.block_of_column(c) >= b).unwrap_or(n);
+        let block_starts = match &index {
+            FeatureIndex::Hashing(_) => [0, 1, 2, 3, 4].map(|b| (b * n) / 4),
+            FeatureIndex::Vocabulary(_) => [
+                0,
+                start_of(Block::Char),
+                start_of(Block::Target),
+                start_of(Block::Voice),
+                n,
+            ],
+        };
+        let table = match &index {
+            FeatureIndex::Vocabulary(v) if idf.len() == v.len() => Some(KeyTable::build(
+                v.len(),
+                (0..v.len() as u32).map(|c| (v.key(c), c, idf[c as usize])),
+            )),
+            _ => None,
+        };
         FittedFeatures {
             spec,
             index,
             idf,
-            blocks,
+            table,
+            block_starts,
         }
+    }
+
+    #[inline]
+    fn block_of(&self, col: u32) -> usize {
+        (col >= self.block_starts[1]) as usize
+            + (col >= self.block_starts[2]) as usize
+            + (col >= self.block_starts[3]) as usize
     }
 
     pub fn spec(&self) -> &FeatureSpec {
@@ -295,31 +346,112 @@ impl FittedFeatures {
     /// order (deterministic); each block is L2-normalised on its own.
     pub fn transform(&self, keys: &[u64], scratch: &mut RowScratch, row: &mut SparseRow) {
         row.clear();
-        let RowScratch { counts, touched } = scratch;
-        if counts.len() != self.idf.len() {
-            *counts = vec![0; self.idf.len()];
-        }
-        touched.clear();
-        for &k in keys {
-            if let Some(c) = self.index.column(k) {
-                let slot = &mut counts[c as usize];
-                if *slot == 0 {
-                    touched.push(c);
+        scratch.counter.reset(keys.len());
+        scratch.tf.clear();
+        self.add_keys(keys, scratch, row);
+        self.finish_row(scratch, row);
+    }
+
+    /// Analyses and transforms `text`, resolving each token's character n-grams through
+    /// `cache`: frequent words are looked up once per thread instead of once per use.
+    /// Gives exactly the row of `analyze` + `transform`.
+    pub fn transform_text_cached(
+        &self,
+        text: &str,
+        analysis: &mut Analysis,
+        cache: &mut CharCache,
+        scratch: &mut RowScratch,
+        row: &mut SparseRow,
+    ) {
+        self.spec.analyze_blocks(text, analysis, false);
+        row.clear();
+        let chars = self.spec.char_ngrams;
+        scratch
+            .counter
+            .reset(analysis.keys.len() + 8 * analysis.tokens.len());
+        scratch.tf.clear();
+        let (words, rest) = analysis.keys.split_at(analysis.split);
+        self.add_keys(words, scratch, row);
+        if !chars.is_off() {
+            let Analysis {
+                tokens,
+                scratch: ng,
+                ..
+            } = analysis;
+            for tok in tokens.iter() {
+                let cols = cache.get_or_fill(tok.text, |out| {
+                    ng.keys_buf.clear();
+                    let buf = &mut ng.keys_buf;
+                    let mut local = NgramScratch::default();
+                    ngrams::char_ngrams_of(tok.text, chars, &mut local, |h| buf.push(h));
+                    out.extend(buf.iter().filter_map(|&k| self.lookup(k)));
+                });
+                for &(c, idf) in cols {
+                    self.add_column(c, idf, scratch, row);
                 }
-                *slot += 1;
             }
         }
-        let mut norms = [0f32; 3];
-        for &c in touched.iter() {
-            let tf = std::mem::take(&mut counts[c as usize]);
-            let v = self.spec.term_weight.apply(tf) * self.idf[c as usize];
-            norms[self.blocks[c as usize] as usize] += v * v;
-            row.indices.push(c);
-            row.values.push(v);
+        self.add_keys(rest, scratch, row);
+        self.finish_row(scratch, row);
+    }
+
+    #[inline]
+    fn lookup(&self, key: u64) -> Option<(u32, f32)> {
+        match &self.table {
+            Some(t) => t.get_from(key, t.start(key)),
+            None => self.index.column(key).map(|c| (c, self.idf[c as usize])),
+        }
+    }
+
+    fn add_keys(&self, keys: &[u64], scratch: &mut RowScratch, row: &mut SparseRow) {
+        // Start every probe first (with prefetches), then resolve them.
+        if let Some(t) = &self.table {
+            scratch.starts.clear();
+            scratch.starts.extend(keys.iter().map(|&k| t.start(k)));
+        }
+        for (i, &k) in keys.iter().enumerate() {
+            let found = match &self.table {
+                Some(t) => t.get_from(k, scratch.starts[i]),
+                None => self.index.column(k).map(|c| (c, self.idf[c as usize])),
+            };
+            if let Some((c, idf)) = found {
+                self.add_column(c, idf, scratch, row);
+            }
+        }
+    }
+
+    #[inline]
+    fn add_column(&self, c: u32, idf: f32, scratch: &mut RowScratch, row: &mut SparseRow) {
+        match scratch
+            .counter
+            .position_or_insert(c, row.indices.len() as u32)
+        {
+            Some(pos) => scratch.tf[pos as usize] += 1,
+            None => {
+                row.indices.push(c);
+                row.values.push(idf);
+                scratch.tf.push(1);
+            }
+        }
+    }
+
+    fn finish_row(&self, scratch: &RowScratch, row: &mut SparseRow) {
+        let mut norms = [0f32; 4];
+        let weight = self.spec.term_weight;
+        for ((v, &c), &n) in row
+            .values
+            .iter_mut()
+            .zip(&row.indices)
+            .zip(scratch.tf.iter())
+        {
+            if n > 1 {
+                *v *= weight.apply(n);
+            }
+            norms[self.block_of(c)] += *v * *v;
         }
         let inv = norms.map(|n| if n > 0.0 { 1.0 / n.sqrt() } else { 0.0 });
         for (v, &c) in row.values.iter_mut().zip(&row.indices) {
-            *v *= inv[self.blocks[c as usize] as usize];
+            *v *= inv[self.block_of(c)];
         }
     }
 
@@ -346,7 +478,7 @@ mod tests {
                 .indices
                 .iter()
                 .zip(&row.values)
-                .filter(|(&c, _)| fitted.blocks[c as usize] == block as u8)
+                .filter(|(&c, _)| fitted.block_of(c) == block as usize)
                 .map(|(_, v)| v * v)
                 .sum();
             assert!((sq - 1.0).abs() < 1e-5, "{block:?} norm² {sq}");
@@ -390,8 +522,37 @@ mod tests {
             ..FeatureSpec::default()
         };
         let fitted = spec.fit_texts(["alpha"].into_iter());
-        assert_eq!(fitted.n_features(), 3 << 10);
+        assert_eq!(fitted.n_features(), 4 << 10);
         assert!(!fitted.transform_text("never seen").indices.is_empty());
+    }
+
+    #[test]
+    fn cached_transform_gives_exactly_the_plain_row() {
+        let spec = FeatureSpec {
+            voice: true,
+            target_terms: Some(
+                TargetTerms::parse("exit\nDoha deal", &Tokenizer::default()).unwrap(),
+            ),
+            ..FeatureSpec::default()
+        };
+        let fitted = spec.fit_texts(
+            [
+                "the exit was right",
+                "the Doha deal \"failed\" us",
+                "the the exit",
+            ]
+            .into_iter(),
+        );
+        let (mut a, mut cache, mut scratch, mut row) = Default::default();
+        for text in [
+            "the exit, the exit!",
+            "Doha deal: \"a farce\"",
+            "unseen words only",
+            "the",
+        ] {
+            fitted.transform_text_cached(text, &mut a, &mut cache, &mut scratch, &mut row);
+            assert_eq!(row, fitted.transform_text(text), "{text}");
+        }
     }
 
     #[test]

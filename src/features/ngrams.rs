@@ -13,16 +13,19 @@ pub enum Block {
     Word = 0,
     Char = 1,
     Target = 2,
+    /// The writer's own voice: n-grams outside quotation marks.
+    Voice = 3,
 }
 
 impl Block {
-    pub const ALL: [Block; 3] = [Block::Word, Block::Char, Block::Target];
+    pub const ALL: [Block; 4] = [Block::Word, Block::Char, Block::Target, Block::Voice];
 
     pub fn of(key: u64) -> Block {
         match key >> 62 {
             0 => Block::Word,
             1 => Block::Char,
-            _ => Block::Target,
+            2 => Block::Target,
+            _ => Block::Voice,
         }
     }
 
@@ -91,6 +94,7 @@ fn combine(h: u64, t: u64) -> u64 {
 /// Reusable buffers for n-gram generation.
 #[derive(Debug, Default)]
 pub(crate) struct NgramScratch {
+    pub keys_buf: Vec<u64>,
     token_hashes: Vec<u64>,
     padded: Vec<u8>,
     char_starts: Vec<usize>,
@@ -148,7 +152,7 @@ pub(crate) fn char_ngrams(
     }
 }
 
-fn char_ngrams_of(
+pub(crate) fn char_ngrams_of(
     text: &str,
     ngrams: NgramRange,
     scratch: &mut NgramScratch,
@@ -187,6 +191,73 @@ fn char_ngrams_of(
 #[inline]
 fn hash_char_gram(bytes: &[u8]) -> u64 {
     Block::Char.tag(xxh3_64_with_seed(bytes, SEED_CHAR))
+}
+
+/// Word unigrams and bigrams of the tokens outside quotation marks (`"` after quote
+/// folding toggles in and out), plus a flag when the text quotes anyone. Tone is about
+/// the writer's own voice, and a loaded word inside a quotation is not the writer's.
+pub(crate) fn voice_ngrams(tokens: &TokenStream, out: &mut Vec<u64>) {
+    const QUOTES: u64 = 0x7175_6f74_6573_0001;
+    let mut inside = false;
+    let mut prev: Option<u64> = None;
+    let mut quoted = false;
+    for t in tokens.iter() {
+        if t.text == "\"" {
+            inside = !inside;
+            quoted = true;
+            prev = None;
+            continue;
+        }
+        if inside {
+            continue;
+        }
+        let h = combine(token_hash(t.text), 0x766f_6963_6500_0001);
+        out.push(Block::Voice.tag(h));
+        if let Some(p) = prev {
+            out.push(Block::Voice.tag(combine(p, h)));
+        }
+        prev = Some(h);
+    }
+    if quoted {
+        out.push(Block::Voice.tag(QUOTES));
+    }
+}
+
+/// The voice block's keys with readable names (`voice:` + unigram or bigram, and the
+/// quotes flag), for explanations; mirrors [`voice_ngrams`].
+pub(crate) fn describe_voice(
+    tokens: &TokenStream,
+    mut emit: impl FnMut(u64, String, std::ops::Range<usize>),
+) {
+    const QUOTES: u64 = 0x7175_6f74_6573_0001;
+    let mut inside = false;
+    let mut prev: Option<(u64, usize)> = None;
+    let mut quoted = false;
+    for (i, t) in tokens.iter().enumerate() {
+        if t.text == "\"" {
+            inside = !inside;
+            quoted = true;
+            prev = None;
+            continue;
+        }
+        if inside {
+            continue;
+        }
+        let h = combine(token_hash(t.text), 0x766f_6963_6500_0001);
+        emit(Block::Voice.tag(h), format!("voice:{}", t.text), i..i + 1);
+        if let Some((p, j)) = prev {
+            let name = format!("voice:{} {}", tokens.get(j).text, t.text);
+            emit(Block::Voice.tag(combine(p, h)), name, j..i + 1);
+        }
+        prev = Some((h, i));
+    }
+    if quoted {
+        emit(
+            Block::Voice.tag(QUOTES),
+            "voice:<quotes someone>".into(),
+            0..0,
+        );
+    }
 }
 
 /// Every feature key of a document with a readable name, for explanations (`stance explain`): calls
