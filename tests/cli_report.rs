@@ -334,10 +334,8 @@ fn explanations_of_the_default_model_add_up_to_its_scores() {
                 .sum();
             let total = listed + h["rest"].as_f64().unwrap() + h["bias"].as_f64().unwrap();
             let score = h["score"].as_f64().unwrap();
-            // The scorer sums ~2,000 f32 terms per output, so its own rounding is of the
-            // order of 1e-5 on scores above 1: the bound is relative there.
             assert!(
-                (total - score).abs() < 1e-5 * score.abs().max(1.0),
+                (total - score).abs() < 1e-5,
                 "line {}: {total} vs {score}",
                 v["line"]
             );

@@ -74,8 +74,12 @@ fn lines(h: &HeadExplanation, k: usize) -> Vec<Line<'_>> {
             .map(|(i, f)| feature("against", i + 1, f)),
     );
     let listed = pro.len() + con.len();
-    let rest: f32 = h.features.iter().map(|f| f.contribution).sum::<f32>()
-        - pro.iter().chain(&con).map(|f| f.contribution).sum::<f32>();
+    // Features are sorted by contribution, so the listed ones are a prefix (for) and a
+    // suffix (against); the rest is summed in f64 so the printed rows add up.
+    let rest = h.features[pro.len()..h.features.len() - con.len()]
+        .iter()
+        .map(|f| f64::from(f.contribution))
+        .sum::<f64>() as f32;
     let n_rest = h.features.len() - listed;
     if n_rest > 0 {
         out.push(Line {
