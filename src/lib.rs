@@ -29,6 +29,7 @@
 //! ```
 
 pub mod error;
+pub mod explain;
 pub mod features;
 pub mod io;
 pub mod labels;

@@ -3,6 +3,7 @@
 
 mod cv;
 mod eval;
+mod explain;
 mod inspect;
 mod score;
 mod train;
@@ -40,6 +41,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Stratified k-fold cross-validation of a recipe.
     Cv(cv::CvArgs),
+    /// Show why a model labelled each paragraph so: the features for and against.
+    Explain(explain::ExplainArgs),
     /// Pick the best recipe from a grid by cross-validation, and train it.
     Tune(tune::TuneArgs),
     /// Print a model file's settings, heads and labels as JSON.
@@ -61,6 +64,7 @@ pub fn run() -> Result<()> {
         Command::Score(a) => score::run(a, ui),
         Command::Eval(a) => eval::run(a, ui),
         Command::Cv(a) => cv::run(a, ui),
+        Command::Explain(a) => explain::run(a),
         Command::Tune(a) => tune::run(a, ui),
         Command::Inspect(a) => inspect::run(a),
     }
@@ -284,6 +288,48 @@ impl ReadArgs {
     }
 }
 
+/// Report flags shared by `eval` and `cv`.
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Write report.html, report.md (with SVG charts) and report.json into this directory.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// Break the report's metrics down by this column (genre, source, target ...).
+    #[arg(long, value_name = "COL")]
+    group_by: Option<String>,
+    /// Bootstrap resamples for the 95% intervals.
+    #[arg(long, default_value_t = stance::report::bootstrap::DEFAULT_RESAMPLES, value_name = "N")]
+    resamples: usize,
+    /// Seed of the bootstrap resampling (fixed, so reports are reproducible).
+    #[arg(long, default_value_t = stance::report::bootstrap::DEFAULT_SEED, value_name = "N")]
+    bootstrap_seed: u64,
+    /// Most confident errors listed per head in the report.
+    #[arg(long, default_value_t = stance::report::DEFAULT_ERRORS, value_name = "N")]
+    errors: usize,
+    /// Count a paragraph as abstained ("uncertain") when its confidence is below P; such
+    /// paragraphs are reported apart and left out of the metrics.
+    #[arg(long, value_name = "P", value_parser = probability)]
+    abstain_below: Option<f32>,
+}
+
+impl ReportArgs {
+    fn options(&self) -> stance::report::ReportOptions {
+        let mut o = stance::report::ReportOptions::default();
+        o.bootstrap.resamples = self.resamples.max(1);
+        o.bootstrap.seed = self.bootstrap_seed;
+        o.max_errors = self.errors;
+        o
+    }
+}
+
+/// Parses a probability in [0, 1].
+fn probability(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("'{s}' is not a probability between 0 and 1")),
+    }
+}
+
 /// The labelled-data flags shared by `train` and `cv`.
 #[derive(Debug, Args)]
 struct DataArgs {
@@ -315,6 +361,14 @@ impl DataArgs {
         let set = stance::model::TrainingSet::new(rows.texts, heads, target)
             .with_context(|| format!("{}: cannot train", self.data))?;
         Ok(set.with_text_column(&self.text_column))
+    }
+}
+
+/// What a model's confidence is, for the report's reader.
+fn confidence_meaning(model: &Model) -> String {
+    match model.recipe().loss {
+        Loss::SquaredHinge => "sigmoid of the SVM margin, normalised over classes: a ranking score, not a calibrated probability (see the reliability diagrams)".into(),
+        Loss::Logistic => "the logistic model's probability of the label".into(),
     }
 }
 

@@ -38,6 +38,9 @@ pub struct ScoreArgs {
     /// stop with an error, or skip it and report the count.
     #[arg(long, value_enum, default_value = "fail")]
     on_error: OnError,
+    /// Write `uncertain` instead of a head's label when its confidence is below P.
+    #[arg(long, value_name = "P", value_parser = super::probability)]
+    abstain_below: Option<f32>,
     /// Paragraphs per batch handed to the worker threads.
     #[arg(long, default_value_t = 2048, hide = true)]
     batch_size: usize,
@@ -183,6 +186,7 @@ fn pipeline(
         });
         // Writer: writes scored batches in order.
         let heads = model.heads();
+        let abstain = args.abstain_below;
         let writer_thread = scope.spawn(move || -> Result<ScoreWriter> {
             let mut labelled = Vec::with_capacity(heads.len());
             for (records, preds) in write_rx {
@@ -191,7 +195,10 @@ fn pipeline(
                     labelled.clear();
                     labelled.extend(heads.iter().zip(&p).map(|(h, &(label, confidence))| {
                         Labelled {
-                            label: &h.labels[label],
+                            label: match abstain {
+                                Some(p) if confidence < p => "uncertain",
+                                _ => &h.labels[label],
+                            },
                             confidence,
                         }
                     }));

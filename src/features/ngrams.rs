@@ -223,9 +223,45 @@ pub(crate) fn voice_ngrams(tokens: &TokenStream, out: &mut Vec<u64>) {
     }
 }
 
+/// The voice block's keys with readable names (`voice:` + unigram or bigram, and the
+/// quotes flag), for explanations; mirrors [`voice_ngrams`].
+pub(crate) fn describe_voice(
+    tokens: &TokenStream,
+    mut emit: impl FnMut(u64, String, std::ops::Range<usize>),
+) {
+    const QUOTES: u64 = 0x7175_6f74_6573_0001;
+    let mut inside = false;
+    let mut prev: Option<(u64, usize)> = None;
+    let mut quoted = false;
+    for (i, t) in tokens.iter().enumerate() {
+        if t.text == "\"" {
+            inside = !inside;
+            quoted = true;
+            prev = None;
+            continue;
+        }
+        if inside {
+            continue;
+        }
+        let h = combine(token_hash(t.text), 0x766f_6963_6500_0001);
+        emit(Block::Voice.tag(h), format!("voice:{}", t.text), i..i + 1);
+        if let Some((p, j)) = prev {
+            let name = format!("voice:{} {}", tokens.get(j).text, t.text);
+            emit(Block::Voice.tag(combine(p, h)), name, j..i + 1);
+        }
+        prev = Some((h, i));
+    }
+    if quoted {
+        emit(
+            Block::Voice.tag(QUOTES),
+            "voice:<quotes someone>".into(),
+            0..0,
+        );
+    }
+}
+
 /// Every feature key of a document with a readable name, for explanations (`stance explain`): calls
 /// `emit(key, name, token_range)` where `token_range` indexes `tokens`.
-#[allow(dead_code)] // used by explanations, which are not wired to the CLI yet
 pub(crate) fn describe(
     tokens: &TokenStream,
     word: NgramRange,
@@ -281,6 +317,37 @@ pub(crate) fn describe(
                 if offset == 0 {
                     break;
                 }
+            }
+        }
+    }
+}
+
+/// Word n-grams of tokens `range` tagged with `block`, named for explanations (the
+/// readable twin of [`word_ngrams`]): calls `emit(key, name, token_range)`.
+pub(crate) fn describe_word_ngrams(
+    tokens: &TokenStream,
+    range: std::ops::Range<usize>,
+    ngrams: NgramRange,
+    block: Block,
+    mut emit: impl FnMut(u64, String, std::ops::Range<usize>),
+) {
+    if ngrams.is_off() {
+        return;
+    }
+    for start in range.clone() {
+        let mut h = 0u64;
+        for n in 1..=ngrams.max as usize {
+            if start + n > range.end {
+                break;
+            }
+            let t = token_hash(tokens.get(start + n - 1).text);
+            h = if n == 1 { t } else { combine(h, t) };
+            if n >= ngrams.min as usize {
+                let name = (start..start + n)
+                    .map(|i| tokens.get(i).text)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                emit(block.tag(h), name, start..start + n);
             }
         }
     }

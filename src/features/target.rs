@@ -89,6 +89,61 @@ impl TargetTerms {
     }
 }
 
+impl TargetTerms {
+    /// The target block's keys with readable names (`tgt:` + n-gram for mentioning
+    /// sentences, `tgt~:` + word for their neighbours, and the mention flag), for
+    /// explanations; mirrors [`TargetTerms::features`].
+    pub(crate) fn describe(
+        &self,
+        tokens: &TokenStream,
+        ngrams: NgramRange,
+        mut emit: impl FnMut(u64, String, std::ops::Range<usize>),
+    ) {
+        let hashes: Vec<u64> = tokens.iter().map(|t| ngrams::token_hash(t.text)).collect();
+        let sentences = sentence_bounds(tokens);
+        let mentions: Vec<bool> = sentences
+            .iter()
+            .map(|r| (r.start..r.end).any(|i| self.matches_at(&hashes, i, r.end)))
+            .collect();
+        let mut flag = 0..0;
+        for (s, r) in sentences.iter().enumerate() {
+            if mentions[s] {
+                flag = r.clone();
+                break;
+            }
+        }
+        match mentions.iter().any(|&m| m) {
+            true => emit(
+                Block::Target.tag(MENTION),
+                "tgt:<mentions target>".into(),
+                flag,
+            ),
+            false => emit(
+                Block::Target.tag(NO_MENTION),
+                "tgt:<no target mention>".into(),
+                0..0,
+            ),
+        }
+        for (s, range) in sentences.iter().enumerate() {
+            if mentions[s] {
+                ngrams::describe_word_ngrams(
+                    tokens,
+                    range.clone(),
+                    ngrams,
+                    Block::Target,
+                    |k, name, r| emit(k, format!("tgt:{name}"), r),
+                );
+            } else if (s > 0 && mentions[s - 1]) || mentions.get(s + 1) == Some(&true) {
+                for i in range.clone() {
+                    let key = Block::Target
+                        .tag((hashes[i] ^ NEAR_SALT).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                    emit(key, format!("tgt~:{}", tokens.get(i).text), i..i + 1);
+                }
+            }
+        }
+    }
+}
+
 /// Token ranges of sentences: a sentence ends after `.`, `!` or `?`.
 fn sentence_bounds(tokens: &TokenStream) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();

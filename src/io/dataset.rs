@@ -29,6 +29,9 @@ pub struct LabelledRows {
     /// One vector per label column, in the order asked for.
     pub labels: Vec<Vec<String>>,
     pub targets: Option<Vec<String>>,
+    /// One vector per extra column asked for (e.g. `--group-by`), values trimmed; an
+    /// empty value stays empty.
+    pub extra: Vec<Vec<String>>,
     /// Line where each row starts.
     pub lines: Vec<u64>,
     /// Rows skipped for invalid UTF-8 (with `skip_invalid`).
@@ -69,6 +72,18 @@ pub fn read_labelled(
     target_column: Option<&str>,
     opts: ReadOptions,
 ) -> Result<LabelledRows> {
+    read_labelled_with(path, text_column, label_columns, target_column, &[], opts)
+}
+
+/// [`read_labelled`], plus the values of `extra_columns` (kept as they are, for grouping).
+pub fn read_labelled_with(
+    path: &str,
+    text_column: &str,
+    label_columns: &[String],
+    target_column: Option<&str>,
+    extra_columns: &[String],
+    opts: ReadOptions,
+) -> Result<LabelledRows> {
     let mut reader = RecordReader::open(path, None, text_column, LineMode::default())?;
     if reader.format() == Format::Text {
         return Err(Error::Settings(format!(
@@ -81,8 +96,13 @@ pub fn read_labelled(
         .map(|c| reader.column(c))
         .collect::<Result<Vec<_>>>()?;
     let target_col = target_column.map(|c| reader.column(c)).transpose()?;
+    let extra_cols = extra_columns
+        .iter()
+        .map(|c| reader.column(c))
+        .collect::<Result<Vec<_>>>()?;
     let mut out = LabelledRows {
         labels: vec![Vec::new(); label_columns.len()],
+        extra: vec![Vec::new(); extra_columns.len()],
         targets: target_col.as_ref().map(|_| Vec::new()),
         ..Default::default()
     };
@@ -126,6 +146,13 @@ pub fn read_labelled(
                 field(col, target_column.unwrap_or_default())?
                     .trim()
                     .to_string(),
+            );
+        }
+        for (col, values) in extra_cols.iter().zip(&mut out.extra) {
+            values.push(
+                record
+                    .get(col)
+                    .map_or(String::new(), |v| v.trim().to_string()),
             );
         }
         out.texts.push(text);

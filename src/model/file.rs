@@ -22,7 +22,7 @@ use xxhash_rust::xxh3::xxh3_64;
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"\x89STANCE\n";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 impl Model {
     /// Human-readable summary stored in the file header.

@@ -176,7 +176,26 @@ impl Model {
             })
     }
 
-    fn target_index(&self, target: Option<&str>) -> Result<Option<u32>, ScoreError> {
+    /// Head `head`'s per-class weights of feature `column` (`None`: the bias) for target
+    /// index `t`, summed over the active groups as scoring sums them (binary heads give
+    /// `[-w, w]`). Explanations multiply these by feature values.
+    pub(crate) fn class_weights(
+        &self,
+        head: usize,
+        column: Option<u32>,
+        t: Option<u32>,
+        out: &mut Vec<f32>,
+    ) {
+        let p = &self.parts;
+        let n = p.n_outputs;
+        let w = match column {
+            Some(c) => &p.weights[c as usize * n..(c as usize + 1) * n],
+            None => &p.bias[..],
+        };
+        p.heads[head].class_scores(w, t, out);
+    }
+
+    pub(crate) fn target_index(&self, target: Option<&str>) -> Result<Option<u32>, ScoreError> {
         let Some(info) = &self.parts.target else {
             return Ok(None);
         };

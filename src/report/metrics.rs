@@ -37,6 +37,15 @@ impl Confusion {
         self.counts[gold][predicted] += 1;
     }
 
+    /// Replaces the counts with `flat[gold * k + predicted]` (reused across bootstrap
+    /// resamples without allocating).
+    pub(crate) fn set_flat(&mut self, flat: &[u64]) {
+        let k = self.labels.len();
+        for (row, src) in self.counts.iter_mut().zip(flat.chunks(k)) {
+            row.copy_from_slice(src);
+        }
+    }
+
     /// Adds another matrix over the same labels.
     pub fn merge(&mut self, other: &Confusion) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {

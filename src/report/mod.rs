@@ -1,13 +1,29 @@
 //! Labels → metrics. A [`HeadReport`] is built from one confusion matrix per head; the
 //! JSON shape is the command-line contract of `stance eval --json` and `stance cv --json`.
+//! A [`Report`] adds bootstrap intervals, calibration, group breakdowns and errors, and
+//! [`render`] writes it as HTML and Markdown.
 
+pub mod bootstrap;
+pub mod calibration;
+mod document;
 mod folds;
 mod metrics;
+pub mod render;
+pub mod svg;
 
+pub use bootstrap::{Bootstrap, Estimate, HeadComparison, HeadEstimates};
+pub use calibration::{reliability, Reliability};
+pub use document::{
+    fold_rows, Comparison, ErrorCase, FoldRow, GroupRow, HeadData, HeadSection, ModelSection,
+    Report, ReportOptions,
+};
 pub use folds::stratified_folds;
 pub use metrics::{ClassMetrics, Confusion};
 
 use serde_json::{json, Map, Value};
+
+/// Most confident errors listed per head when none is asked for.
+pub const DEFAULT_ERRORS: usize = 20;
 
 /// Metrics of one head.
 #[derive(Debug, Clone)]
