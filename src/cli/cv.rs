@@ -25,7 +25,7 @@ pub struct CvArgs {
 
 pub fn run(args: CvArgs, ui: Ui) -> Result<()> {
     let recipe = args.recipe.recipe()?;
-    let data = args.data.load(&args.read)?;
+    let data = args.data.load(&args.read, ui)?;
     if args.folds < 2 || args.folds > data.len() {
         bail!(
             "--folds must be between 2 and the number of rows ({}), got {}",

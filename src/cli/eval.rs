@@ -40,6 +40,7 @@ pub fn run(args: EvalArgs, ui: Ui) -> Result<()> {
         target_column.as_deref(),
         args.read.options(),
     )?;
+    ui.note_skipped(&args.data, &rows);
     // Gold labels must be ones the model knows.
     let mut gold: Vec<Vec<usize>> = Vec::new();
     for (h, head) in model.heads().iter().enumerate() {

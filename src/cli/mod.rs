@@ -90,6 +90,17 @@ impl Ui {
         bar
     }
 
+    /// Says how many rows `--skip-invalid` skipped in `path`, and where the first was.
+    pub fn note_skipped(&self, path: &str, rows: &stance::io::LabelledRows) {
+        if let Some(line) = rows.first_skipped {
+            let s = if rows.skipped == 1 { "" } else { "s" };
+            self.note(format_args!(
+                "skipped {} row{s} with invalid UTF-8 (the first at {path}:{line})",
+                rows.skipped
+            ));
+        }
+    }
+
     /// A note for the user on stderr (skipped with --quiet).
     pub fn note(&self, msg: impl std::fmt::Display) {
         if !self.quiet {
@@ -272,7 +283,7 @@ struct DataArgs {
 }
 
 impl DataArgs {
-    fn load(&self, read: &ReadArgs) -> Result<stance::model::TrainingSet> {
+    fn load(&self, read: &ReadArgs, ui: Ui) -> Result<stance::model::TrainingSet> {
         let rows = stance::io::read_labelled(
             &self.data,
             &self.text_column,
@@ -280,6 +291,7 @@ impl DataArgs {
             self.target_column.as_deref(),
             read.options(),
         )?;
+        ui.note_skipped(&self.data, &rows);
         let heads = self.labels.iter().cloned().zip(rows.labels).collect();
         let target = self.target_column.clone().zip(rows.targets);
         let set = stance::model::TrainingSet::new(rows.texts, heads, target)

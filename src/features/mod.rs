@@ -220,7 +220,7 @@ impl SparseRow {
 
 /// A fitted feature extractor.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(from = "FittedParts", into = "FittedParts")]
+#[serde(try_from = "FittedParts", into = "FittedParts")]
 pub struct FittedFeatures {
     spec: FeatureSpec,
     index: FeatureIndex,
@@ -236,9 +236,23 @@ struct FittedParts {
     idf: Vec<f32>,
 }
 
-impl From<FittedParts> for FittedFeatures {
-    fn from(p: FittedParts) -> Self {
-        FittedFeatures::new(p.spec, p.index, p.idf)
+impl TryFrom<FittedParts> for FittedFeatures {
+    type Error = String;
+
+    /// Checks what a damaged or crafted model file could get wrong before building the
+    /// per-column tables from it.
+    fn try_from(p: FittedParts) -> Result<Self, String> {
+        if let FeatureIndex::Hashing(h) = &p.index {
+            Hashing::new(h.bits())?;
+        }
+        if p.index.len() != p.idf.len() {
+            return Err(format!(
+                "{} feature columns but {} idf weights",
+                p.index.len(),
+                p.idf.len()
+            ));
+        }
+        Ok(FittedFeatures::new(p.spec, p.index, p.idf))
     }
 }
 

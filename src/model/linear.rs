@@ -399,7 +399,27 @@ pub(crate) fn probabilities(scores: &[f32], out: &mut Vec<f32>) {
     }
     out.extend(scores.iter().map(|&s| sigmoid(s)));
     let sum: f32 = out.iter().sum();
+    if sum.is_finite() && sum >= 1e-30 {
+        out.iter_mut().for_each(|p| *p /= sum);
+        return;
+    }
+    // Every score is so negative that its sigmoid underflows: normalise in the log domain,
+    // where `ln sigmoid(s) = -ln(1 + e^-s)`, relative to the largest.
+    out.clear();
+    out.extend(scores.iter().map(|&s| log_sigmoid(s)));
+    let max = out.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    out.iter_mut().for_each(|l| *l = (*l - max).exp());
+    let sum: f32 = out.iter().sum();
     out.iter_mut().for_each(|p| *p /= sum);
+}
+
+#[inline]
+fn log_sigmoid(s: f32) -> f32 {
+    if s >= 0.0 {
+        -(-s).exp().ln_1p()
+    } else {
+        s - s.exp().ln_1p()
+    }
 }
 
 #[inline]

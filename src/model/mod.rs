@@ -167,11 +167,19 @@ impl Model {
         p.features.is_consistent()
             && p.weights.len() == p.features.n_features() * p.n_outputs
             && p.bias.len() == p.n_outputs
+            && p.weights.iter().chain(&p.bias).all(|w| w.is_finite())
             && p.heads.iter().all(|h| {
+                // A binary head has one output per group, a k-class head k.
+                let width = if h.labels.len() == 2 {
+                    1
+                } else {
+                    h.labels.len()
+                };
                 h.labels.len() >= 2
-                    && h.groups
-                        .iter()
-                        .all(|g| (g.offset + g.width) as usize <= p.n_outputs)
+                    && h.groups.iter().all(|g| {
+                        g.width as usize == width
+                            && g.offset as usize + g.width as usize <= p.n_outputs
+                    })
             })
     }
 
