@@ -352,6 +352,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn decoding_refuses_hash_bits_out_of_range_and_mismatched_idf() {
+        // What a damaged model file could hold: the decoder must refuse it before
+        // sizing tables by 2^bits.
+        let hashing: Hashing = postcard::from_bytes(&[60]).unwrap();
+        let parts = FittedParts {
+            spec: FeatureSpec::default(),
+            index: FeatureIndex::Hashing(hashing),
+            idf: vec![],
+        };
+        assert!(FittedFeatures::try_from(parts).is_err());
+        let parts = FittedParts {
+            spec: FeatureSpec::default(),
+            index: FeatureIndex::Vocabulary(Vocabulary::from(vec![1, 2, 3])),
+            idf: vec![1.0],
+        };
+        let err = FittedFeatures::try_from(parts).unwrap_err();
+        assert_eq!(err, "3 feature columns but 1 idf weights");
+    }
+
+    #[test]
     fn each_block_has_unit_norm() {
         let fitted = FeatureSpec::default().fit_texts(["a b a c", "b c d"].into_iter());
         let row = fitted.transform_text("a b a");

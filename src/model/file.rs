@@ -215,6 +215,32 @@ mod tests {
         assert_eq!(problem(&bytes), ModelProblem::Corrupted);
     }
 
+    /// Bytes of `model` after `damage`, with a valid checksum: what a crafted or buggy
+    /// writer could produce.
+    fn damaged(damage: impl FnOnce(&mut Model)) -> ModelProblem {
+        let mut m = model();
+        damage(&mut m);
+        problem(&m.to_bytes())
+    }
+
+    #[test]
+    fn refuses_non_finite_weights_behind_a_valid_checksum() {
+        let p = damaged(|m| m.parts.weights[0] = f32::NAN);
+        assert!(matches!(p, ModelProblem::Decode(_)), "{p:?}");
+        let p = damaged(|m| m.parts.bias[0] = f32::INFINITY);
+        assert!(matches!(p, ModelProblem::Decode(_)), "{p:?}");
+    }
+
+    #[test]
+    fn refuses_head_groups_that_do_not_fit_the_outputs() {
+        // A zero-width group would make scoring index past its outputs.
+        let p = damaged(|m| m.parts.heads[0].groups[0].width = 0);
+        assert!(matches!(p, ModelProblem::Decode(_)), "{p:?}");
+        // offset + width overflowing u32 must not wrap around the bounds check.
+        let p = damaged(|m| m.parts.heads[0].groups[0].offset = u32::MAX);
+        assert!(matches!(p, ModelProblem::Decode(_)), "{p:?}");
+    }
+
     #[test]
     fn refuses_a_newer_format_version() {
         let mut bytes = model().to_bytes();
