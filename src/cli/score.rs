@@ -34,8 +34,9 @@ pub struct ScoreArgs {
     /// Plain text: every line is a paragraph (default: paragraphs are separated by blank lines).
     #[arg(long)]
     lines: bool,
-    /// What to do with a bad row (empty or too long text, unknown target, invalid UTF-8):
-    /// stop with an error, or skip it and report the count.
+    /// What to do with a bad row (empty or too long text, unknown target, invalid UTF-8, a
+    /// ragged CSV row or a bad JSON line): stop with an error (exit 1), or skip it and say
+    /// on stderr how many were skipped and where the first was (exit 0).
     #[arg(long, value_enum, default_value = "fail")]
     on_error: OnError,
     /// Paragraphs per batch handed to the worker threads.
