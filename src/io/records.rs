@@ -355,7 +355,9 @@ impl RecordReader {
             Inner::Text(reader, mode) => {
                 let mode = *mode;
                 let mut para = String::new();
-                let mut start = 0;
+                let mut start = None;
+                // A paragraph with an invalid line is reported (and skipped) whole.
+                let mut invalid = None;
                 loop {
                     self.buf.clear();
                     let n = reader
@@ -366,32 +368,42 @@ impl RecordReader {
                     }
                     self.line += 1;
                     let line = self.line;
-                    let text = std::str::from_utf8(&self.buf).map_err(|_| Error::InvalidUtf8 {
-                        path: self.path.clone(),
-                        line,
-                    })?;
-                    let text = text.trim();
-                    if text.is_empty() {
-                        if para.is_empty() {
+                    let text = std::str::from_utf8(&self.buf).map(str::trim);
+                    if text.is_ok_and(str::is_empty) {
+                        if start.is_none() {
                             continue;
                         }
                         break;
                     }
-                    if para.is_empty() {
-                        start = line;
-                    } else {
-                        para.push(' ');
+                    start.get_or_insert(line);
+                    match text {
+                        Ok(text) if invalid.is_none() => {
+                            if !para.is_empty() {
+                                para.push(' ');
+                            }
+                            para.push_str(text);
+                        }
+                        Ok(_) => {}
+                        Err(_) => {
+                            invalid.get_or_insert(line);
+                        }
                     }
-                    para.push_str(text);
                     if mode == LineMode::EachLine {
                         break;
                     }
                 }
-                if para.is_empty() {
+                let Some(start) = start else {
                     return Ok(None);
-                }
+                };
+                // Ids count paragraphs in the file, skipped ones included.
                 let id = self.next_id;
                 self.next_id += 1;
+                if let Some(line) = invalid {
+                    return Err(Error::InvalidUtf8 {
+                        path: self.path.clone(),
+                        line,
+                    });
+                }
                 Ok(Some(Record {
                     line: start,
                     fields: Fields::Row(vec![id.to_string(), para]),
@@ -572,6 +584,61 @@ mod tests {
             r.next_record(),
             Err(Error::InvalidUtf8 { line: 3, .. })
         ));
+    }
+
+    #[test]
+    fn invalid_utf8_in_plain_text_spoils_its_whole_paragraph_only() {
+        let data = b"ok\n\ncaf\xe9\nau lait\n\nfine\n".to_vec();
+        let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(data));
+        let mut r = RecordReader::new("t".into(), r, Format::Text, LineMode::BlankLines).unwrap();
+        r.next_record().unwrap();
+        assert!(matches!(
+            r.next_record(),
+            Err(Error::InvalidUtf8 { line: 3, .. })
+        ));
+        let next = r.next_record().unwrap().unwrap();
+        assert_eq!(
+            (next.line, next.fields),
+            (6, Fields::Row(vec!["3".into(), "fine".into()]))
+        );
+    }
+
+    #[test]
+    fn unclosed_quote_is_reported_at_the_line_it_opened() {
+        for data in ["a,b\n1,2\n\"3,4\n5,6\n", "a,b\n1,2\n3,\"4\n5,6\n"] {
+            let mut r = reader(data, Format::Csv, LineMode::default());
+            r.next_record().unwrap();
+            assert!(
+                matches!(r.next_record(), Err(Error::UnclosedQuote { line: 3, .. })),
+                "{data:?}"
+            );
+        }
+        // Quotes closed, escaped, or inside an unquoted field are fine.
+        let mut r = reader(
+            "a,b\n\"x\ny\",\"say \"\"hi\"\"\"\nun\"quoted,\"\"\n",
+            Format::Csv,
+            LineMode::default(),
+        );
+        assert_eq!(r.by_ref().filter(|rec| rec.is_ok()).count(), 2);
+    }
+
+    #[test]
+    fn empty_and_header_only_inputs_say_so() {
+        for format in [Format::Csv, Format::Tsv] {
+            let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(b"\n\n".to_vec()));
+            let Err(err) = RecordReader::new("t".into(), r, format, LineMode::default()) else {
+                panic!("an empty file was accepted");
+            };
+            assert!(matches!(err, Error::EmptyFile { .. }), "{err}");
+        }
+        let mut r = reader("id,text\n", Format::Csv, LineMode::default());
+        assert!(r.next_record().unwrap().is_none());
+        assert_eq!(
+            r.no_rows_error().to_string(),
+            "t: no data rows, only a header (id, text)"
+        );
+        let r = reader("", Format::Jsonl, LineMode::default());
+        assert_eq!(r.no_rows_error().to_string(), "t: the file is empty");
     }
 
     #[test]
