@@ -34,7 +34,7 @@ impl AtomicFile {
         // after all the work: refuse both now.
         if let Ok(meta) = std::fs::metadata(target) {
             let problem = if meta.is_dir() {
-                Some((std::io::ErrorKind::IsADirectory, "is a directory"))
+                Some((std::io::ErrorKind::InvalidInput, "is a directory"))
             } else if meta.permissions().readonly() {
                 Some((
                     std::io::ErrorKind::PermissionDenied,
