@@ -692,6 +692,41 @@ fn row_errors_name_the_input_they_come_from() {
 }
 
 #[test]
+fn jsonl_row_without_the_text_field_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = tiny_model(dir.path());
+    let input = write(
+        dir.path(),
+        "in.jsonl",
+        b"{\"text\":\"fine\"}\n{\"id\":2}\n{\"text\":null}\n",
+    );
+    let out = dir.path().join("out.jsonl");
+    fails(
+        &mut score(&model, &input, &out),
+        1,
+        "in.jsonl:2: no value in column 'text'",
+    );
+    nothing_left(&out);
+}
+
+#[test]
+fn a_column_given_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.stance");
+    fails(
+        train(&fixture("tiny.csv"), &out).args(["--label", "stance"]),
+        1,
+        "--label stance is given twice",
+    );
+    fails(
+        train(&fixture("tiny.csv"), &out).args(["--text-column", "stance"]),
+        1,
+        "column 'stance' cannot be both a label and the text or target",
+    );
+    nothing_left(&out);
+}
+
+#[test]
 fn usage_errors_exit_2() {
     stance().args(["train", "--data", "x.csv"]).assert().code(2);
     stance()

@@ -284,6 +284,14 @@ struct DataArgs {
 
 impl DataArgs {
     fn load(&self, read: &ReadArgs, ui: Ui) -> Result<stance::model::TrainingSet> {
+        for (i, label) in self.labels.iter().enumerate() {
+            if self.labels[..i].contains(label) {
+                anyhow::bail!("--label {label} is given twice");
+            }
+            if *label == self.text_column || self.target_column.as_ref() == Some(label) {
+                anyhow::bail!("column '{label}' cannot be both a label and the text or target");
+            }
+        }
         let rows = stance::io::read_labelled(
             &self.data,
             &self.text_column,

@@ -305,7 +305,11 @@ fn score_record(
     opts: &ReadOptions,
     args: &ScoreArgs,
 ) -> Result<Vec<(usize, f32)>, stance::Error> {
-    let text = rec.get(text_col).unwrap_or_default();
+    let text = rec.get(text_col).ok_or_else(|| stance::Error::Parse {
+        path: path.to_path_buf(),
+        line: rec.line,
+        message: format!("no value in column '{}'", args.text_column),
+    })?;
     stance::io::check_text(&text, path, rec.line, &args.text_column, opts)?;
     let target = target_col.and_then(|c| rec.get(c));
     let preds = scorer
