@@ -172,6 +172,10 @@ struct RecipeArgs {
     /// features of the sentences that mention it.
     #[arg(long, value_name = "FILE")]
     target_terms: Option<PathBuf>,
+    /// Add features of the writer's own voice: word n-grams outside quotation marks
+    /// (helps tone, where a quoted loaded word is not the writer's judgement).
+    #[arg(long)]
+    voice: bool,
     /// How heads use --target-column.
     #[arg(long, value_enum, default_value = "crossed")]
     target_mode: TargetModeArg,
@@ -219,6 +223,7 @@ impl RecipeArgs {
             },
             hash_bits: self.hash_bits,
             target_terms,
+            voice: self.voice,
         };
         features.validate().map_err(anyhow::Error::msg)?;
         Ok(Recipe {

@@ -14,6 +14,7 @@
 
 mod hashing;
 pub(crate) mod ngrams;
+mod table;
 mod target;
 mod vocab;
 mod weighting;
@@ -26,6 +27,8 @@ pub use weighting::{l2_normalize, smooth_idf, TermWeight};
 
 use crate::tokenize::{TokenStream, Tokenizer};
 use ngrams::NgramScratch;
+pub(crate) use table::prefetch;
+use table::{ColumnCounter, KeyTable};
 use serde::{Deserialize, Serialize};
 use vocab::KeyMap;
 
@@ -41,6 +44,7 @@ use vocab::KeyMap;
 /// | `term_weight` | `Sublinear` | `1 + ln tf`, raw `tf`, or binary | |
 /// | `hash_bits` | `None` (fitted vocabulary) | hash into `2^bits` columns per block instead | `8..=20` |
 /// | `target_terms` | `None` | words/phrases denoting the stance target: adds a target block | |
+/// | `voice` | `false` | adds n-grams of the writer's own voice (outside quotation marks) | |
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeatureSpec {
     pub tokenizer: Tokenizer,
@@ -51,6 +55,8 @@ pub struct FeatureSpec {
     pub term_weight: TermWeight,
     pub hash_bits: Option<u8>,
     pub target_terms: Option<TargetTerms>,
+    /// Add the writer's-voice block (n-grams outside quotation marks).
+    pub voice: bool,
 }
 
 impl Default for FeatureSpec {
@@ -64,6 +70,7 @@ impl Default for FeatureSpec {
             term_weight: TermWeight::Sublinear,
             hash_bits: None,
             target_terms: None,
+            voice: false,
         }
     }
 }
@@ -122,6 +129,9 @@ impl FeatureSpec {
         if let Some(terms) = &self.target_terms {
             let range = NgramRange::new(1, self.word_ngrams.max.clamp(1, 2));
             terms.features(tokens, range, scratch, hashes, keys);
+        }
+        if self.voice {
+            ngrams::voice_ngrams(tokens, keys);
         }
     }
 
@@ -225,8 +235,10 @@ pub struct FittedFeatures {
     spec: FeatureSpec,
     index: FeatureIndex,
     idf: Vec<f32>,
-    /// Block of each column, precomputed for normalisation.
-    blocks: Vec<u8>,
+    /// Derived at load: key → (column, idf) for a vocabulary index.
+    table: Option<KeyTable>,
+    /// First column of each block (blocks are contiguous), and the end.
+    block_starts: [u32; 5],
 }
 
 #[derive(Serialize, Deserialize)]
@@ -269,22 +281,48 @@ impl From<FittedFeatures> for FittedParts {
 /// Per-thread workspace for [`FittedFeatures::transform`].
 #[derive(Debug, Default)]
 pub struct RowScratch {
-    counts: Vec<u32>,
-    touched: Vec<u32>,
+    counter: ColumnCounter,
+    tf: Vec<u32>,
+    starts: Vec<usize>,
 }
 
 impl FittedFeatures {
     fn new(spec: FeatureSpec, index: FeatureIndex, idf: Vec<f32>) -> Self {
-        let blocks = (0..index.len() as u32)
-            .map(|c| index.block_of_column(c) as u8)
-            .collect();
+        let n = index.len() as u32;
+        let start_of = |b: Block| (0..n).find(|&c| index.block_of_column(c) >= b).unwrap_or(n);
+        let block_starts = match &index {
+            FeatureIndex::Hashing(_) => [0, 1, 2, 3, 4].map(|b| (b * n) / 4),
+            FeatureIndex::Vocabulary(_) => [
+                0,
+                start_of(Block::Char),
+                start_of(Block::Target),
+                start_of(Block::Voice),
+                n,
+            ],
+        };
+        let table = match &index {
+            FeatureIndex::Vocabulary(v) if idf.len() == v.len() => Some(KeyTable::build(
+                v.len(),
+                (0..v.len() as u32).map(|c| (v.key(c), c, idf[c as usize])),
+            )),
+            _ => None,
+        };
         FittedFeatures {
             spec,
             index,
             idf,
-            blocks,
+            table,
+            block_starts,
         }
     }
+
+    #[inline]
+    fn block_of(&self, col: u32) -> usize {
+        (col >= self.block_starts[1]) as usize
+            + (col >= self.block_starts[2]) as usize
+            + (col >= self.block_starts[3]) as usize
+    }
+
 
     pub fn spec(&self) -> &FeatureSpec {
         &self.spec
@@ -309,31 +347,41 @@ impl FittedFeatures {
     /// order (deterministic); each block is L2-normalised on its own.
     pub fn transform(&self, keys: &[u64], scratch: &mut RowScratch, row: &mut SparseRow) {
         row.clear();
-        let RowScratch { counts, touched } = scratch;
-        if counts.len() != self.idf.len() {
-            *counts = vec![0; self.idf.len()];
+        let RowScratch { counter, tf, starts } = scratch;
+        counter.reset(keys.len());
+        tf.clear();
+        // Start every probe first (with prefetches), then resolve them.
+        if let Some(t) = &self.table {
+            starts.clear();
+            starts.extend(keys.iter().map(|&k| t.start(k)));
         }
-        touched.clear();
-        for &k in keys {
-            if let Some(c) = self.index.column(k) {
-                let slot = &mut counts[c as usize];
-                if *slot == 0 {
-                    touched.push(c);
+        for (i, &k) in keys.iter().enumerate() {
+            let found = match &self.table {
+                Some(t) => t.get_from(k, starts[i]),
+                None => self.index.column(k).map(|c| (c, self.idf[c as usize])),
+            };
+            if let Some((c, idf)) = found {
+                match counter.position_or_insert(c, row.indices.len() as u32) {
+                    Some(pos) => tf[pos as usize] += 1,
+                    None => {
+                        row.indices.push(c);
+                        row.values.push(idf);
+                        tf.push(1);
+                    }
                 }
-                *slot += 1;
             }
         }
-        let mut norms = [0f32; 3];
-        for &c in touched.iter() {
-            let tf = std::mem::take(&mut counts[c as usize]);
-            let v = self.spec.term_weight.apply(tf) * self.idf[c as usize];
-            norms[self.blocks[c as usize] as usize] += v * v;
-            row.indices.push(c);
-            row.values.push(v);
+        let mut norms = [0f32; 4];
+        let weight = self.spec.term_weight;
+        for ((v, &c), &n) in row.values.iter_mut().zip(&row.indices).zip(tf.iter()) {
+            if n > 1 || weight == TermWeight::Raw {
+                *v *= weight.apply(n);
+            }
+            norms[self.block_of(c)] += *v * *v;
         }
         let inv = norms.map(|n| if n > 0.0 { 1.0 / n.sqrt() } else { 0.0 });
         for (v, &c) in row.values.iter_mut().zip(&row.indices) {
-            *v *= inv[self.blocks[c as usize] as usize];
+            *v *= inv[self.block_of(c)];
         }
     }
 
@@ -380,7 +428,7 @@ mod tests {
                 .indices
                 .iter()
                 .zip(&row.values)
-                .filter(|(&c, _)| fitted.blocks[c as usize] == block as u8)
+                .filter(|(&c, _)| fitted.block_of(c) == block as usize)
                 .map(|(_, v)| v * v)
                 .sum();
             assert!((sq - 1.0).abs() < 1e-5, "{block:?} norm² {sq}");
@@ -424,7 +472,7 @@ mod tests {
             ..FeatureSpec::default()
         };
         let fitted = spec.fit_texts(["alpha"].into_iter());
-        assert_eq!(fitted.n_features(), 3 << 10);
+        assert_eq!(fitted.n_features(), 4 << 10);
         assert!(!fitted.transform_text("never seen").indices.is_empty());
     }
 

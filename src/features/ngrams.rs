@@ -13,16 +13,19 @@ pub enum Block {
     Word = 0,
     Char = 1,
     Target = 2,
+    /// The writer's own voice: n-grams outside quotation marks.
+    Voice = 3,
 }
 
 impl Block {
-    pub const ALL: [Block; 3] = [Block::Word, Block::Char, Block::Target];
+    pub const ALL: [Block; 4] = [Block::Word, Block::Char, Block::Target, Block::Voice];
 
     pub fn of(key: u64) -> Block {
         match key >> 62 {
             0 => Block::Word,
             1 => Block::Char,
-            _ => Block::Target,
+            2 => Block::Target,
+            _ => Block::Voice,
         }
     }
 
@@ -187,6 +190,36 @@ fn char_ngrams_of(
 #[inline]
 fn hash_char_gram(bytes: &[u8]) -> u64 {
     Block::Char.tag(xxh3_64_with_seed(bytes, SEED_CHAR))
+}
+
+/// Word unigrams and bigrams of the tokens outside quotation marks (`"` after quote
+/// folding toggles in and out), plus a flag when the text quotes anyone. Tone is about
+/// the writer's own voice, and a loaded word inside a quotation is not the writer's.
+pub(crate) fn voice_ngrams(tokens: &TokenStream, out: &mut Vec<u64>) {
+    const QUOTES: u64 = 0x7175_6f74_6573_0001;
+    let mut inside = false;
+    let mut prev: Option<u64> = None;
+    let mut quoted = false;
+    for t in tokens.iter() {
+        if t.text == "\"" {
+            inside = !inside;
+            quoted = true;
+            prev = None;
+            continue;
+        }
+        if inside {
+            continue;
+        }
+        let h = combine(token_hash(t.text), 0x766f_6963_6500_0001);
+        out.push(Block::Voice.tag(h));
+        if let Some(p) = prev {
+            out.push(Block::Voice.tag(combine(p, h)));
+        }
+        prev = Some(h);
+    }
+    if quoted {
+        out.push(Block::Voice.tag(QUOTES));
+    }
 }
 
 /// Every feature key of a document with a readable name, for explanations (`stance explain`): calls

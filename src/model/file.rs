@@ -58,6 +58,7 @@ impl Model {
                 "term_weight": p.recipe.features.term_weight,
                 "hash_bits": p.recipe.features.hash_bits,
                 "target_terms": p.recipe.features.target_terms.as_ref().map(|t| t.terms()),
+                "voice": p.recipe.features.voice,
             },
         })
     }

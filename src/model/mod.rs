@@ -226,6 +226,9 @@ impl<'m> Scorer<'m> {
         self.outputs.clear();
         self.outputs.extend_from_slice(&m.bias);
         let n = m.n_outputs;
+        for &c in &self.row.indices {
+            crate::features::prefetch(&m.weights[c as usize * n]);
+        }
         for (&c, &v) in self.row.indices.iter().zip(&self.row.values) {
             let w = &m.weights[c as usize * n..(c as usize + 1) * n];
             for (o, &wo) in self.outputs.iter_mut().zip(w) {
