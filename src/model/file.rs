@@ -127,7 +127,11 @@ impl Model {
             return Err(bad(ModelProblem::Corrupted));
         }
         let model: Model = postcard::from_bytes(&bytes[body_at as usize..end])
-            .map_err(|e| bad(ModelProblem::Decode(e.to_string())))?;
+            .map_err(|e| {
+                bad(ModelProblem::Decode(format!(
+                    "{e}; it may come from another build of stance with the same format version: retrain it"
+                )))
+            })?;
         if !model.is_consistent() {
             return Err(bad(ModelProblem::Decode("inconsistent model sizes".into())));
         }
@@ -239,6 +243,18 @@ mod tests {
         assert!(matches!(p, ModelProblem::Decode(_)), "{p:?}");
         // offset + width overflowing u32 must not wrap around the bounds check.
         let p = damaged(|m| m.parts.heads[0].groups[0].offset = u32::MAX);
+        assert!(matches!(p, ModelProblem::Decode(_)), "{p:?}");
+    }
+
+    #[test]
+    fn refuses_a_model_without_heads() {
+        // Nothing to score with, and no outputs to index.
+        let p = damaged(|m| {
+            m.parts.heads.clear();
+            m.parts.n_outputs = 0;
+            m.parts.weights.clear();
+            m.parts.bias.clear();
+        });
         assert!(matches!(p, ModelProblem::Decode(_)), "{p:?}");
     }
 

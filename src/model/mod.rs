@@ -167,6 +167,8 @@ impl Model {
         p.features.is_consistent()
             && p.weights.len() == p.features.n_features() * p.n_outputs
             && p.bias.len() == p.n_outputs
+            && !p.heads.is_empty()
+            && p.n_outputs > 0
             && p.weights.iter().chain(&p.bias).all(|w| w.is_finite())
             && p.heads.iter().all(|h| {
                 // A binary head has one output per group, a k-class head k.
