@@ -20,7 +20,23 @@ pub fn tokenize(data: &[u8]) {
     for t in Tokenizer::default().tokenize(&text) {
         assert!(text.get(t.start..t.end).is_some());
     }
-    FeatureSpec::default().analyze(&text, &mut Analysis::default());
+    // The default features, and every optional block (target terms, writer's voice).
+    let mut analysis = Analysis::default();
+    FeatureSpec::default().analyze(&text, &mut analysis);
+    full_spec().analyze(&text, &mut analysis);
+}
+
+fn full_spec() -> &'static FeatureSpec {
+    static SPEC: std::sync::OnceLock<FeatureSpec> = std::sync::OnceLock::new();
+    SPEC.get_or_init(|| {
+        let tokenizer = Tokenizer::default();
+        let terms = "# the withdrawal\nwithdrawal\npull-out\nUS exit\nKabul\n";
+        FeatureSpec {
+            target_terms: Some(stance::features::TargetTerms::parse(terms, &tokenizer).unwrap()),
+            voice: true,
+            ..FeatureSpec::default()
+        }
+    })
 }
 
 /// The record readers (CSV, TSV, JSON Lines, plain text) on arbitrary bytes: every input

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let target = args.next().expect("usage: replay tokenize|records|model PATH...");
+    let target = args
+        .next()
+        .expect("usage: replay tokenize|records|model PATH...");
     let mut files: Vec<PathBuf> = Vec::new();
     for arg in args {
         let p = PathBuf::from(arg);
