@@ -633,6 +633,35 @@ fn closed_stdout_ends_quietly_with_exit_0() {
 }
 
 #[test]
+fn closed_stdout_does_not_panic_inspect_eval_or_cv() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let model = tiny_model(dir.path());
+    let tiny = fixture("tiny.csv");
+    let model_arg = model.to_str().unwrap();
+    let data_arg = tiny.to_str().unwrap();
+    for args in [
+        vec!["inspect", "--model", model_arg],
+        vec!["eval", "--model", model_arg, "--data", data_arg],
+        vec![
+            "cv", "--folds", "2", "--label", "stance", "--data", data_arg,
+        ],
+    ] {
+        // Like `stance inspect | true`: stdout is closed before anything is written.
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("stance"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
+}
+
+#[test]
 fn a_failed_score_leaves_no_output_file() {
     let dir = tempfile::tempdir().unwrap();
     let model = tiny_model(dir.path());

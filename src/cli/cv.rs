@@ -48,18 +48,18 @@ pub fn run(args: CvArgs, ui: Ui) -> Result<()> {
         .collect::<stance::Result<_>>()?;
     bar.finish_and_clear();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&cv_json(&reports))?);
+        super::outln!("{}", serde_json::to_string_pretty(&cv_json(&reports))?)?;
     } else {
         let summary = cv_json(&reports);
         for (name, h) in summary["heads"].as_object().into_iter().flatten() {
-            println!("head: {name}  ({} folds, n = {})", args.folds, h["n"]);
+            super::outln!("head: {name}  ({} folds, n = {})", args.folds, h["n"])?;
             for key in ["accuracy", "macro_f1", "f_avg"] {
                 match h[key].as_f64() {
-                    Some(v) => println!(
+                    Some(v) => super::outln!(
                         "  {key:<9} {v:.4} ± {:.4}",
                         h[format!("{key}_std")].as_f64().unwrap_or(0.0)
-                    ),
-                    None => println!("  {key:<9} n/a"),
+                    )?,
+                    None => super::outln!("  {key:<9} n/a")?,
                 }
             }
         }

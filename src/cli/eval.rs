@@ -95,10 +95,10 @@ pub fn run(args: EvalArgs, ui: Ui) -> Result<()> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&heads_json(&reports))?);
+        super::outln!("{}", serde_json::to_string_pretty(&heads_json(&reports))?)?;
     } else {
         for r in &reports {
-            println!("{}", r.to_text());
+            super::outln!("{}", r.to_text())?;
         }
     }
     Ok(())

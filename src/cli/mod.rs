@@ -1,6 +1,16 @@
 //! The command line: one file per verb, each with its `Args` and `run`. Shared flag
 //! groups (recipe, reading limits) are defined once here.
 
+/// `println!` that returns the write error instead of panicking when stdout is closed
+/// (`stance eval ... | head`): `main` then ends quietly with exit 0.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+pub(crate) use outln;
+
 mod cv;
 mod eval;
 mod inspect;
