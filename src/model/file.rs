@@ -247,6 +247,13 @@ mod tests {
     }
 
     #[test]
+    fn refuses_an_output_count_whose_weight_size_overflows() {
+        // Found by fuzzing: features × outputs overflowed before it was compared.
+        let p = damaged(|m| m.parts.n_outputs = usize::MAX);
+        assert!(matches!(p, ModelProblem::Decode(_)), "{p:?}");
+    }
+
+    #[test]
     fn refuses_a_model_without_heads() {
         // Nothing to score with, and no outputs to index.
         let p = damaged(|m| {

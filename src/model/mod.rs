@@ -165,7 +165,7 @@ impl Model {
     pub(crate) fn is_consistent(&self) -> bool {
         let p = &self.parts;
         p.features.is_consistent()
-            && p.weights.len() == p.features.n_features() * p.n_outputs
+            && p.features.n_features().checked_mul(p.n_outputs) == Some(p.weights.len())
             && p.bias.len() == p.n_outputs
             && !p.heads.is_empty()
             && p.n_outputs > 0
