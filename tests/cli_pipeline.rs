@@ -274,3 +274,28 @@ fn scoring_thousands_of_rows_gives_identical_bytes_at_any_thread_count() {
         assert_eq!(rows, if format == "csv" { 4001 } else { 4000 });
     }
 }
+
+#[test]
+fn tune_tries_every_grid_setting_and_writes_the_best_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("grid.txt");
+    std::fs::write(&grid, "c = 0.5, 2\nnb = 0, 0.1\n").unwrap();
+    let out = dir.path().join("best.stance");
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(
+        stance()
+            .args([
+                "tune", "--json", "--folds", "3", "--label", "stance", "--data",
+            ])
+            .arg(fixture("tiny.csv"))
+            .arg("--grid")
+            .arg(&grid)
+            .arg("--out")
+            .arg(&out),
+    ))
+    .unwrap();
+    let settings = json["settings"].as_array().unwrap();
+    assert_eq!(settings.len(), 4);
+    assert_eq!(settings.iter().filter(|s| s["best"] == true).count(), 1);
+    assert!(settings[0]["cv"]["heads"]["stance"]["macro_f1"].is_number());
+    assert!(out.exists());
+}

@@ -68,13 +68,13 @@ pub fn run(args: CvArgs, ui: Ui) -> Result<()> {
 }
 
 /// Folds stratified by the first head's labels.
-fn cv_folds(data: &stance::model::TrainingSet, k: usize, seed: u64) -> Vec<Vec<usize>> {
+pub(super) fn cv_folds(data: &stance::model::TrainingSet, k: usize, seed: u64) -> Vec<Vec<usize>> {
     let (_, classes) = data.head_labels(0);
     stratified_folds(classes, k, seed)
 }
 
 /// Trains on every row outside `test` and evaluates on `test`.
-fn evaluate_fold(
+pub(super) fn evaluate_fold(
     recipe: &stance::model::Recipe,
     data: &stance::model::TrainingSet,
     keys: &[Vec<u64>],

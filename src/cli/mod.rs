@@ -16,6 +16,7 @@ mod eval;
 mod inspect;
 mod score;
 mod train;
+mod tune;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -49,6 +50,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Stratified k-fold cross-validation of a recipe.
     Cv(cv::CvArgs),
+    /// Pick the best recipe from a grid by cross-validation, and train it.
+    Tune(tune::TuneArgs),
     /// Print a model file's settings, heads and labels as JSON.
     Inspect(inspect::InspectArgs),
 }
@@ -68,6 +71,7 @@ pub fn run() -> Result<()> {
         Command::Score(a) => score::run(a, ui),
         Command::Eval(a) => eval::run(a, ui),
         Command::Cv(a) => cv::run(a, ui),
+        Command::Tune(a) => tune::run(a, ui),
         Command::Inspect(a) => inspect::run(a),
     }
 }

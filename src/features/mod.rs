@@ -27,9 +27,10 @@ pub use weighting::{l2_normalize, smooth_idf, TermWeight};
 
 use crate::tokenize::{TokenStream, Tokenizer};
 use ngrams::NgramScratch;
-pub(crate) use table::prefetch;
-use table::{ColumnCounter, KeyTable};
 use serde::{Deserialize, Serialize};
+pub(crate) use table::prefetch;
+pub use table::CharCache;
+use table::{ColumnCounter, KeyTable};
 use vocab::KeyMap;
 
 /// Feature extraction settings.
@@ -83,6 +84,8 @@ pub struct Analysis {
     hashes: Vec<u64>,
     /// The feature keys of the last analysed text.
     pub keys: Vec<u64>,
+    /// Where the character block starts (or would start) in `keys`.
+    split: usize,
 }
 
 impl Analysis {
@@ -107,13 +110,21 @@ impl FeatureSpec {
         Ok(())
     }
 
-    /// Tokenizes `text` and fills `analysis.keys` with its feature keys (with repeats).
+    /// Tokenizes `text` and fills `analysis.keys` with its feature keys (with repeats), in
+    /// block order: word, char, target, voice.
     pub fn analyze(&self, text: &str, analysis: &mut Analysis) {
+        self.analyze_blocks(text, analysis, true);
+    }
+
+    /// As [`analyze`](Self::analyze); without `chars`, the character block is left out
+    /// and `analysis.split` marks where it would stand (the scorer resolves it per token).
+    fn analyze_blocks(&self, text: &str, analysis: &mut Analysis, chars: bool) {
         let Analysis {
             tokens,
             scratch,
             hashes,
             keys,
+            split,
         } = analysis;
         keys.clear();
         self.tokenizer.tokenize_into(text, tokens);
@@ -125,7 +136,10 @@ impl FeatureSpec {
             scratch,
             keys,
         );
-        ngrams::char_ngrams(tokens, self.char_ngrams, scratch, keys);
+        *split = keys.len();
+        if chars {
+            ngrams::char_ngrams(tokens, self.char_ngrams, scratch, keys);
+        }
         if let Some(terms) = &self.target_terms {
             let range = NgramRange::new(1, self.word_ngrams.max.clamp(1, 2));
             terms.features(tokens, range, scratch, hashes, keys);
@@ -323,7 +337,6 @@ impl FittedFeatures {
             + (col >= self.block_starts[3]) as usize
     }
 
-
     pub fn spec(&self) -> &FeatureSpec {
         &self.spec
     }
@@ -347,34 +360,105 @@ impl FittedFeatures {
     /// order (deterministic); each block is L2-normalised on its own.
     pub fn transform(&self, keys: &[u64], scratch: &mut RowScratch, row: &mut SparseRow) {
         row.clear();
-        let RowScratch { counter, tf, starts } = scratch;
-        counter.reset(keys.len());
-        tf.clear();
-        // Start every probe first (with prefetches), then resolve them.
-        if let Some(t) = &self.table {
-            starts.clear();
-            starts.extend(keys.iter().map(|&k| t.start(k)));
-        }
-        for (i, &k) in keys.iter().enumerate() {
-            let found = match &self.table {
-                Some(t) => t.get_from(k, starts[i]),
-                None => self.index.column(k).map(|c| (c, self.idf[c as usize])),
-            };
-            if let Some((c, idf)) = found {
-                match counter.position_or_insert(c, row.indices.len() as u32) {
-                    Some(pos) => tf[pos as usize] += 1,
-                    None => {
-                        row.indices.push(c);
-                        row.values.push(idf);
-                        tf.push(1);
-                    }
+        scratch.counter.reset(keys.len());
+        scratch.tf.clear();
+        self.add_keys(keys, scratch, row);
+        self.finish_row(scratch, row);
+    }
+
+    /// Analyses and transforms `text`, resolving each token's character n-grams through
+    /// `cache`: frequent words are looked up once per thread instead of once per use.
+    /// Gives exactly the row of `analyze` + `transform`.
+    pub fn transform_text_cached(
+        &self,
+        text: &str,
+        analysis: &mut Analysis,
+        cache: &mut CharCache,
+        scratch: &mut RowScratch,
+        row: &mut SparseRow,
+    ) {
+        self.spec.analyze_blocks(text, analysis, false);
+        row.clear();
+        let chars = self.spec.char_ngrams;
+        scratch
+            .counter
+            .reset(analysis.keys.len() + 8 * analysis.tokens.len());
+        scratch.tf.clear();
+        let (words, rest) = analysis.keys.split_at(analysis.split);
+        self.add_keys(words, scratch, row);
+        if !chars.is_off() {
+            let Analysis {
+                tokens,
+                scratch: ng,
+                ..
+            } = analysis;
+            for tok in tokens.iter() {
+                let cols = cache.get_or_fill(tok.text, |out| {
+                    ng.keys_buf.clear();
+                    let buf = &mut ng.keys_buf;
+                    let mut local = NgramScratch::default();
+                    ngrams::char_ngrams_of(tok.text, chars, &mut local, |h| buf.push(h));
+                    out.extend(buf.iter().filter_map(|&k| self.lookup(k)));
+                });
+                for &(c, idf) in cols {
+                    self.add_column(c, idf, scratch, row);
                 }
             }
         }
+        self.add_keys(rest, scratch, row);
+        self.finish_row(scratch, row);
+    }
+
+    #[inline]
+    fn lookup(&self, key: u64) -> Option<(u32, f32)> {
+        match &self.table {
+            Some(t) => t.get_from(key, t.start(key)),
+            None => self.index.column(key).map(|c| (c, self.idf[c as usize])),
+        }
+    }
+
+    fn add_keys(&self, keys: &[u64], scratch: &mut RowScratch, row: &mut SparseRow) {
+        // Start every probe first (with prefetches), then resolve them.
+        if let Some(t) = &self.table {
+            scratch.starts.clear();
+            scratch.starts.extend(keys.iter().map(|&k| t.start(k)));
+        }
+        for (i, &k) in keys.iter().enumerate() {
+            let found = match &self.table {
+                Some(t) => t.get_from(k, scratch.starts[i]),
+                None => self.index.column(k).map(|c| (c, self.idf[c as usize])),
+            };
+            if let Some((c, idf)) = found {
+                self.add_column(c, idf, scratch, row);
+            }
+        }
+    }
+
+    #[inline]
+    fn add_column(&self, c: u32, idf: f32, scratch: &mut RowScratch, row: &mut SparseRow) {
+        match scratch
+            .counter
+            .position_or_insert(c, row.indices.len() as u32)
+        {
+            Some(pos) => scratch.tf[pos as usize] += 1,
+            None => {
+                row.indices.push(c);
+                row.values.push(idf);
+                scratch.tf.push(1);
+            }
+        }
+    }
+
+    fn finish_row(&self, scratch: &RowScratch, row: &mut SparseRow) {
         let mut norms = [0f32; 4];
         let weight = self.spec.term_weight;
-        for ((v, &c), &n) in row.values.iter_mut().zip(&row.indices).zip(tf.iter()) {
-            if n > 1 || weight == TermWeight::Raw {
+        for ((v, &c), &n) in row
+            .values
+            .iter_mut()
+            .zip(&row.indices)
+            .zip(scratch.tf.iter())
+        {
+            if n > 1 {
                 *v *= weight.apply(n);
             }
             norms[self.block_of(c)] += *v * *v;
@@ -474,6 +558,35 @@ mod tests {
         let fitted = spec.fit_texts(["alpha"].into_iter());
         assert_eq!(fitted.n_features(), 4 << 10);
         assert!(!fitted.transform_text("never seen").indices.is_empty());
+    }
+
+    #[test]
+    fn cached_transform_gives_exactly_the_plain_row() {
+        let spec = FeatureSpec {
+            voice: true,
+            target_terms: Some(
+                TargetTerms::parse("exit\nDoha deal", &Tokenizer::default()).unwrap(),
+            ),
+            ..FeatureSpec::default()
+        };
+        let fitted = spec.fit_texts(
+            [
+                "the exit was right",
+                "the Doha deal \"failed\" us",
+                "the the exit",
+            ]
+            .into_iter(),
+        );
+        let (mut a, mut cache, mut scratch, mut row) = Default::default();
+        for text in [
+            "the exit, the exit!",
+            "Doha deal: \"a farce\"",
+            "unseen words only",
+            "the",
+        ] {
+            fitted.transform_text_cached(text, &mut a, &mut cache, &mut scratch, &mut row);
+            assert_eq!(row, fitted.transform_text(text), "{text}");
+        }
     }
 
     #[test]

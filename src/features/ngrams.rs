@@ -94,6 +94,7 @@ fn combine(h: u64, t: u64) -> u64 {
 /// Reusable buffers for n-gram generation.
 #[derive(Debug, Default)]
 pub(crate) struct NgramScratch {
+    pub keys_buf: Vec<u64>,
     token_hashes: Vec<u64>,
     padded: Vec<u8>,
     char_starts: Vec<usize>,
@@ -151,7 +152,7 @@ pub(crate) fn char_ngrams(
     }
 }
 
-fn char_ngrams_of(
+pub(crate) fn char_ngrams_of(
     text: &str,
     ngrams: NgramRange,
     scratch: &mut NgramScratch,

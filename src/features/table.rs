@@ -28,9 +28,16 @@ fn home(key: u64, shift: u32) -> usize {
 impl KeyTable {
     /// Builds the table; `entries` yields (key, column, idf) with distinct keys.
     pub fn build(n: usize, entries: impl Iterator<Item = (u64, u32, f32)>) -> Self {
-        let cap = (2 * n).next_power_of_two().max(16);
+        let cap = (n + n / 2).next_power_of_two().max(16);
         let shift = 64 - cap.trailing_zeros();
-        let mut slots = vec![Slot { key: 0, col: EMPTY, idf: 0.0 }; cap];
+        let mut slots = vec![
+            Slot {
+                key: 0,
+                col: EMPTY,
+                idf: 0.0
+            };
+            cap
+        ];
         for (key, col, idf) in entries {
             let mut i = home(key, shift);
             while slots[i].col != EMPTY {
@@ -83,30 +90,75 @@ pub(crate) fn prefetch<T>(r: &T) {
     // SAFETY: prefetching is a hint: it never faults and has no observable effect
     // besides timing, whatever the address.
     unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(r as *const T as *const i8)
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            r as *const T as *const i8,
+        )
     };
     #[cfg(not(target_arch = "x86_64"))]
     let _ = r;
 }
 
+/// A per-thread cache from a token's text to the (column, idf) of its character n-grams.
+/// Direct-mapped on the token's hash: word frequencies are Zipfian, so a few thousand
+/// slots catch most tokens, and a collision only costs a recomputation.
+#[derive(Debug)]
+pub struct CharCache {
+    slots: Vec<(u64, Vec<(u32, f32)>)>,
+}
+
+impl Default for CharCache {
+    fn default() -> Self {
+        CharCache {
+            slots: vec![(0, Vec::new()); 4096],
+        }
+    }
+}
+
+impl CharCache {
+    /// The columns of `token`, computed by `fill` on a miss.
+    #[inline]
+    pub(crate) fn get_or_fill(
+        &mut self,
+        token: &str,
+        fill: impl FnOnce(&mut Vec<(u32, f32)>),
+    ) -> &[(u32, f32)] {
+        // Setting the low bit keeps a real key from matching an empty slot (key 0).
+        let key = super::ngrams::token_hash(token) | 1;
+        let i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52) as usize;
+        let slot = &mut self.slots[i];
+        if slot.0 != key {
+            slot.0 = key;
+            slot.1.clear();
+            fill(&mut slot.1);
+        }
+        &slot.1
+    }
+}
+
 /// Per-document counter of columns: a small open-addressing map from column to its
-/// position in the row, sized to the document and cleared after use (stays in L1).
+/// position in the row, sized to the document (it grows when needed) and reset per
+/// document, so it stays in L1 instead of touching a vocabulary-sized array.
 #[derive(Debug, Default)]
 pub(crate) struct ColumnCounter {
     slots: Vec<(u32, u32)>,
+    len: usize,
 }
 
 impl ColumnCounter {
-    /// Prepares for a document of at most `n` features.
+    /// Prepares for a document of about `n` features.
     pub fn reset(&mut self, n: usize) {
         let cap = (2 * n).next_power_of_two().max(16);
         self.slots.clear();
         self.slots.resize(cap, (EMPTY, 0));
+        self.len = 0;
     }
 
     /// The position stored for `col`, or stores `next` and returns `None`.
     #[inline]
     pub fn position_or_insert(&mut self, col: u32, next: u32) -> Option<u32> {
+        if 2 * (self.len + 1) > self.slots.len() {
+            self.grow();
+        }
         let mask = self.slots.len() - 1;
         let mut i = (col.wrapping_mul(0x9E37_79B9) as usize) & mask;
         loop {
@@ -116,9 +168,23 @@ impl ColumnCounter {
             }
             if c == EMPTY {
                 self.slots[i] = (col, next);
+                self.len += 1;
                 return None;
             }
             i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let old = std::mem::take(&mut self.slots);
+        self.slots = vec![(EMPTY, 0); (old.len() * 2).max(16)];
+        let mask = self.slots.len() - 1;
+        for (c, pos) in old.into_iter().filter(|e| e.0 != EMPTY) {
+            let mut i = (c.wrapping_mul(0x9E37_79B9) as usize) & mask;
+            while self.slots[i].0 != EMPTY {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = (c, pos);
         }
     }
 }
@@ -129,8 +195,15 @@ mod tests {
 
     #[test]
     fn finds_every_key_and_nothing_else() {
-        let keys: Vec<u64> = (0..1000u64).map(|i| i.wrapping_mul(0x1234_5678_9abc_def1)).collect();
-        let t = KeyTable::build(keys.len(), keys.iter().enumerate().map(|(i, &k)| (k, i as u32, i as f32)));
+        let keys: Vec<u64> = (0..1000u64)
+            .map(|i| i.wrapping_mul(0x1234_5678_9abc_def1))
+            .collect();
+        let t = KeyTable::build(
+            keys.len(),
+            keys.iter()
+                .enumerate()
+                .map(|(i, &k)| (k, i as u32, i as f32)),
+        );
         for (i, &k) in keys.iter().enumerate() {
             assert_eq!(t.get(k), Some((i as u32, i as f32)));
         }
@@ -144,5 +217,17 @@ mod tests {
         assert_eq!(c.position_or_insert(7, 0), None);
         assert_eq!(c.position_or_insert(9, 1), None);
         assert_eq!(c.position_or_insert(7, 2), Some(0));
+    }
+
+    #[test]
+    fn counter_grows_past_its_initial_size() {
+        let mut c = ColumnCounter::default();
+        c.reset(1);
+        for col in 0..1000 {
+            assert_eq!(c.position_or_insert(col, col), None);
+        }
+        for col in 0..1000 {
+            assert_eq!(c.position_or_insert(col, 0), Some(col));
+        }
     }
 }

@@ -30,7 +30,7 @@ pub use linear::{ClassWeight, FittedLinear, LinearParams, LinearValidParams, Los
 pub(crate) use rng::SplitMix64;
 pub use train::{train, train_rows, Recipe, TargetMode, TrainingSet};
 
-use crate::features::{Analysis, FittedFeatures, RowScratch, SparseRow};
+use crate::features::{Analysis, CharCache, FittedFeatures, RowScratch, SparseRow};
 use crate::labels::HeadPrediction;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -154,6 +154,7 @@ impl Model {
             model: self,
             analysis: Analysis::default(),
             scratch: RowScratch::default(),
+            cache: CharCache::default(),
             row: SparseRow::default(),
             outputs: Vec::new(),
             scores: Vec::new(),
@@ -206,6 +207,7 @@ pub struct Scorer<'m> {
     model: &'m Model,
     analysis: Analysis,
     scratch: RowScratch,
+    cache: CharCache,
     row: SparseRow,
     outputs: Vec<f32>,
     scores: Vec<f32>,
@@ -222,9 +224,13 @@ impl<'m> Scorer<'m> {
     ) -> Result<&[HeadPrediction], ScoreError> {
         let m = &self.model.parts;
         let t = self.model.target_index(target)?;
-        m.features.spec().analyze(text, &mut self.analysis);
-        m.features
-            .transform(&self.analysis.keys, &mut self.scratch, &mut self.row);
+        m.features.transform_text_cached(
+            text,
+            &mut self.analysis,
+            &mut self.cache,
+            &mut self.scratch,
+            &mut self.row,
+        );
         self.outputs.clear();
         self.outputs.extend_from_slice(&m.bias);
         let n = m.n_outputs;
