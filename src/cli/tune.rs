@@ -85,7 +85,7 @@ pub fn run(args: TuneArgs, ui: Ui) -> Result<()> {
             Ok(r)
         })
         .collect::<Result<_>>()?;
-    let data = args.data.load(&args.read)?;
+    let data = args.data.load(&args.read, ui)?;
     if args.folds < 2 || args.folds > data.len() {
         bail!(
             "--folds must be between 2 and the number of rows ({}), got {}",
