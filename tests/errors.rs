@@ -464,7 +464,7 @@ fn unseen_target_is_refused_by_a_per_target_model() {
     // A crossed model scores it with the shared weights.
     let crossed = dir.path().join("crossed.stance");
     train(&data, &crossed)
-        .args(["--target-column", "target"])
+        .args(["--target-column", "target", "--target-mode", "crossed"])
         .assert()
         .success();
     score(&crossed, &input, &out).assert().success();

@@ -25,15 +25,7 @@ pub struct CvArgs {
 
 pub fn run(args: CvArgs, ui: Ui) -> Result<()> {
     let recipe = args.recipe.recipe()?;
-    let data = args.data.load(&args.read, ui)?;
-    if args.folds < 2 || args.folds > data.len() {
-        bail!(
-            "--folds must be between 2 and the number of rows ({}), got {}",
-            data.len(),
-            args.folds
-        );
-    }
-    let folds = cv_folds(&data, args.folds, recipe.seed);
+    let (data, folds) = load_folds(&args.data, &args.read, args.folds, recipe.seed, ui)?;
     let keys = recipe
         .features
         .keys_of(data.texts.iter().map(|s| s.as_str()));
@@ -67,10 +59,25 @@ pub fn run(args: CvArgs, ui: Ui) -> Result<()> {
     Ok(())
 }
 
-/// Folds stratified by the first head's labels.
-pub(super) fn cv_folds(data: &stance::model::TrainingSet, k: usize, seed: u64) -> Vec<Vec<usize>> {
+/// Loads the labelled data and splits it into `k` folds stratified by the first head's
+/// labels.
+pub(super) fn load_folds(
+    data: &DataArgs,
+    read: &ReadArgs,
+    k: usize,
+    seed: u64,
+    ui: Ui,
+) -> Result<(stance::model::TrainingSet, Vec<Vec<usize>>)> {
+    let data = data.load(read, ui)?;
+    if k < 2 || k > data.len() {
+        bail!(
+            "--folds must be between 2 and the number of rows ({}), got {k}",
+            data.len()
+        );
+    }
     let (_, classes) = data.head_labels(0);
-    stratified_folds(classes, k, seed)
+    let folds = stratified_folds(classes, k, seed);
+    Ok((data, folds))
 }
 
 /// Trains on every row outside `test` and evaluates on `test`.

@@ -146,10 +146,11 @@ enum TermWeightArg {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum TargetModeArg {
-    /// Shared weights plus per-target weights for every feature.
-    Crossed,
-    /// A separate classifier per target value.
+    /// A separate classifier per target value (refuses targets unseen in training).
     PerTarget,
+    /// Shared weights plus per-target weights for every feature (scores unseen targets
+    /// with the shared weights).
+    Crossed,
 }
 
 /// The training recipe, shared by `train` and `cv`.
@@ -191,7 +192,7 @@ struct RecipeArgs {
     #[arg(long)]
     voice: bool,
     /// How heads use --target-column.
-    #[arg(long, value_enum, default_value = "crossed")]
+    #[arg(long, value_enum, default_value = "per-target")]
     target_mode: TargetModeArg,
     /// Naive Bayes log-count-ratio feature scaling (NBSVM) with this smoothing alpha; 0 = off.
     #[arg(long, default_value_t = 0.1, value_name = "ALPHA")]
@@ -199,8 +200,8 @@ struct RecipeArgs {
     /// Weight of the NB-scaled model when averaged with the plain one (1 = NB only).
     #[arg(long, default_value_t = 0.5, value_name = "WEIGHT")]
     nb_mix: f64,
-    /// Solver stopping tolerance.
-    #[arg(long, default_value_t = 0.01)]
+    /// Solver stopping tolerance (LIBLINEAR's default for its dual solvers).
+    #[arg(long, default_value_t = 0.1)]
     tol: f64,
     /// Solver passes at most.
     #[arg(long, default_value_t = 1000)]

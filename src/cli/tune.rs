@@ -6,7 +6,7 @@
 //! `class-weight`, `word-ngrams`, `char-ngrams`, `word-min-df`, `char-min-df`,
 //! `term-weight`, `target-mode`, `voice`); `#` starts a comment. Every combination is tried.
 
-use super::cv::{cv_folds, evaluate_fold};
+use super::cv::{evaluate_fold, load_folds};
 use super::{DataArgs, ReadArgs, RecipeArgs, Ui};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, ValueEnum};
@@ -85,15 +85,7 @@ pub fn run(args: TuneArgs, ui: Ui) -> Result<()> {
             Ok(r)
         })
         .collect::<Result<_>>()?;
-    let data = args.data.load(&args.read, ui)?;
-    if args.folds < 2 || args.folds > data.len() {
-        bail!(
-            "--folds must be between 2 and the number of rows ({}), got {}",
-            data.len(),
-            args.folds
-        );
-    }
-    let folds = cv_folds(&data, args.folds, base.seed);
+    let (data, folds) = load_folds(&args.data, &args.read, args.folds, base.seed, ui)?;
     // Feature keys depend only on what the analyser extracts: compute them once per kind.
     let mut keys: HashMap<String, Vec<Vec<u64>>> = HashMap::new();
     for r in &recipes {

@@ -360,7 +360,7 @@ impl FittedFeatures {
     /// order (deterministic); each block is L2-normalised on its own.
     pub fn transform(&self, keys: &[u64], scratch: &mut RowScratch, row: &mut SparseRow) {
         row.clear();
-        scratch.counter.reset(keys.len());
+        scratch.counter.reset(keys.len().min(self.idf.len()));
         scratch.tf.clear();
         self.add_keys(keys, scratch, row);
         self.finish_row(scratch, row);
@@ -382,7 +382,7 @@ impl FittedFeatures {
         let chars = self.spec.char_ngrams;
         scratch
             .counter
-            .reset(analysis.keys.len() + 8 * analysis.tokens.len());
+            .reset((analysis.keys.len() + 8 * analysis.tokens.len()).min(self.idf.len()));
         scratch.tf.clear();
         let (words, rest) = analysis.keys.split_at(analysis.split);
         self.add_keys(words, scratch, row);

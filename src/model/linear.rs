@@ -70,7 +70,7 @@ pub enum ClassWeight {
 /// | `loss` | `Logistic` | logistic regression (probabilities) or L2-loss SVM | |
 /// | `c` | `1.0` | inverse regularisation strength | `> 0` |
 /// | `class_weight` | `Uniform` | re-weight rare classes | |
-/// | `tol` | `0.01` | stopping tolerance of the dual solver | `> 0` |
+/// | `tol` | `0.1` | stopping tolerance of the dual solver | `> 0` |
 /// | `max_iter` | `1000` | passes over the data at most | `>= 1` |
 /// | `seed` | `0` | order of coordinate updates | any |
 /// | `n_classes` | from the targets | number of classes (when a subset lacks some) | `>= 2` |
@@ -101,7 +101,7 @@ impl Default for LinearParams {
             loss: Loss::Logistic,
             c: 1.0,
             class_weight: ClassWeight::Uniform,
-            tol: 0.01,
+            tol: 0.1,
             max_iter: 1000,
             seed: 0,
             n_classes: None,

@@ -28,10 +28,10 @@ pub enum TargetMode {
 /// | `loss` | `SquaredHinge` | L2-loss SVM, or logistic regression |
 /// | `c` | `1.0` | inverse regularisation strength (`> 0`) |
 /// | `class_weight` | `Uniform` | `Balanced` re-weights rare classes |
-/// | `tol` | `0.01` | solver stopping tolerance |
+/// | `tol` | `0.1` | solver stopping tolerance |
 /// | `max_iter` | `1000` | solver passes at most |
 /// | `seed` | `0` | solver order; same seed and data give the same bytes |
-/// | `target_mode` | `Crossed` | how target-aware heads use the target column |
+/// | `target_mode` | `PerTarget` | how target-aware heads use the target column |
 /// | `nb_alpha` | `Some(0.1)` | naive Bayes feature scaling (NBSVM) smoothing, or none |
 /// | `nb_mix` | `0.5` | weight of the NB-scaled model averaged with the plain one |
 ///
@@ -60,10 +60,10 @@ impl Default for Recipe {
             loss: Loss::SquaredHinge,
             c: 1.0,
             class_weight: ClassWeight::Uniform,
-            tol: 0.01,
+            tol: 0.1,
             max_iter: 1000,
             seed: 0,
-            target_mode: TargetMode::Crossed,
+            target_mode: TargetMode::PerTarget,
             nb_alpha: Some(0.1),
             nb_mix: 0.5,
         }
@@ -528,7 +528,14 @@ mod tests {
             .scorer()
             .score("leaving was right", Some("zzz"))
             .is_err());
-        let crossed = train(&Recipe::default(), &data).unwrap();
+        let crossed = train(
+            &Recipe {
+                target_mode: TargetMode::Crossed,
+                ..Recipe::default()
+            },
+            &data,
+        )
+        .unwrap();
         assert!(crossed
             .scorer()
             .score("leaving was right", Some("zzz"))
