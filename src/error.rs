@@ -35,7 +35,7 @@ pub enum Error {
     },
 
     /// A row's text or a field is not valid UTF-8.
-    #[error("{}:{line}: invalid UTF-8 (use --skip-invalid to skip such rows)", path.display())]
+    #[error("{}:{line}: invalid UTF-8", path.display())]
     InvalidUtf8 { path: PathBuf, line: u64 },
 
     /// A text is empty or holds only whitespace.
@@ -47,7 +47,7 @@ pub enum Error {
     },
 
     /// A text is longer than the configured limit.
-    #[error("{}:{line}: text is {bytes} bytes, over the limit of {limit} (raise --max-text-bytes)", path.display())]
+    #[error("{}:{line}: text is {bytes} bytes, over the limit of {limit}", path.display())]
     TextTooLong {
         path: PathBuf,
         line: u64,
@@ -74,9 +74,17 @@ pub enum Error {
         known: Vec<String>,
     },
 
-    /// The data has no rows at all.
-    #[error("{}: no data rows", path.display())]
-    NoRows { path: PathBuf },
+    /// A quoted CSV field that is never closed: the rest of the file would be one field.
+    #[error("{}:{line}: a quote opened on this line is never closed (the rest of the file would be one field)", path.display())]
+    UnclosedQuote { path: PathBuf, line: u64 },
+
+    /// The file holds nothing at all (or only blank lines).
+    #[error("{}: the file is empty", path.display())]
+    EmptyFile { path: PathBuf },
+
+    /// The file has a header but no data rows under it.
+    #[error("{}: no data rows, only a header ({})", path.display(), columns.join(", "))]
+    NoRows { path: PathBuf, columns: Vec<String> },
 
     /// A training set where a head cannot be learned.
     #[error("column '{head}': {message}")]

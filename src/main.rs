@@ -11,10 +11,42 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("stance: error: {err:#}");
+            eprintln!("stance: error: {}", one_line(&err));
             ExitCode::from(1)
         }
     }
+}
+
+/// The error and its causes on one line, each cause once (a library error that already
+/// quotes its source is not followed by the source again), plus a hint naming the flag
+/// that would get past it.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    let hint = err
+        .chain()
+        .find_map(|c| match c.downcast_ref::<stance::Error>()? {
+            stance::Error::InvalidUtf8 { .. } => Some("use --skip-invalid to skip such rows"),
+            stance::Error::TextTooLong { .. } => {
+                Some("raise --max-text-bytes, or set it to 0 for no limit")
+            }
+            _ => None,
+        });
+    if let Some(hint) = hint {
+        line.push_str(" (");
+        line.push_str(hint);
+        line.push(')');
+    }
+    line.replace('\n', " ")
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

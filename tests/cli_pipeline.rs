@@ -232,6 +232,50 @@ fn default_model_scores_from_any_folder() {
 }
 
 #[test]
+fn scoring_thousands_of_rows_gives_identical_bytes_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = tiny_model(dir.path());
+    // 4000 distinct paragraphs: fixture sentences spliced together.
+    let tiny = std::fs::read_to_string(fixture("tiny.csv")).unwrap();
+    let texts: Vec<String> = csv::Reader::from_reader(tiny.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[1].to_string())
+        .collect();
+    let input = dir.path().join("many.csv");
+    let mut w = csv::Writer::from_path(&input).unwrap();
+    w.write_record(["id", "text"]).unwrap();
+    for i in 0..4000usize {
+        let text = format!(
+            "{} {}",
+            texts[i % texts.len()],
+            texts[(i * 7 + i / texts.len()) % texts.len()]
+        );
+        w.write_record([i.to_string(), text]).unwrap();
+    }
+    w.flush().unwrap();
+    for format in ["csv", "jsonl"] {
+        let run = |threads: &str, batch: &str| {
+            let out = dir.path().join(format!("out-{threads}-{batch}.{format}"));
+            stance()
+                .args(["score", "--threads", threads, "--batch-size", batch])
+                .args(["--format", format, "--model"])
+                .arg(&model)
+                .arg(&input)
+                .arg("-o")
+                .arg(&out)
+                .assert()
+                .success();
+            std::fs::read(&out).unwrap()
+        };
+        let reference = run("1", "2048");
+        assert_eq!(reference, run("2", "2048"), "{format}: 1 vs 2 threads");
+        assert_eq!(reference, run("2", "37"), "{format}: small batches");
+        let rows = reference.iter().filter(|&&b| b == b'\n').count();
+        assert_eq!(rows, if format == "csv" { 4001 } else { 4000 });
+    }
+}
+
+#[test]
 fn tune_tries_every_grid_setting_and_writes_the_best_model() {
     let dir = tempfile::tempdir().unwrap();
     let grid = dir.path().join("grid.txt");

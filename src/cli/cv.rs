@@ -32,7 +32,7 @@ type FoldPredictions = Vec<(usize, Vec<(usize, f32)>)>;
 
 pub fn run(args: CvArgs, ui: Ui) -> Result<()> {
     let recipe = args.recipe.recipe()?;
-    let (data, folds) = load_folds(&args.data, &args.read, args.folds, recipe.seed)?;
+    let (data, folds) = load_folds(&args.data, &args.read, args.folds, recipe.seed, ui)?;
     let keys = recipe
         .features
         .keys_of(data.texts.iter().map(|s| s.as_str()));
@@ -52,18 +52,18 @@ pub fn run(args: CvArgs, ui: Ui) -> Result<()> {
         write_report(&args, &data, &reports, &predictions, dir, ui)?;
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&cv_json(&reports))?);
+        super::outln!("{}", serde_json::to_string_pretty(&cv_json(&reports))?)?;
     } else {
         let summary = cv_json(&reports);
         for (name, h) in summary["heads"].as_object().into_iter().flatten() {
-            println!("head: {name}  ({} folds, n = {})", args.folds, h["n"]);
+            super::outln!("head: {name}  ({} folds, n = {})", args.folds, h["n"])?;
             for key in ["accuracy", "macro_f1", "f_avg"] {
                 match h[key].as_f64() {
-                    Some(v) => println!(
+                    Some(v) => super::outln!(
                         "  {key:<9} {v:.4} ± {:.4}",
                         h[format!("{key}_std")].as_f64().unwrap_or(0.0)
-                    ),
-                    None => println!("  {key:<9} n/a"),
+                    )?,
+                    None => super::outln!("  {key:<9} n/a")?,
                 }
             }
         }
@@ -78,8 +78,9 @@ pub(super) fn load_folds(
     read: &ReadArgs,
     k: usize,
     seed: u64,
+    ui: Ui,
 ) -> Result<(stance::model::TrainingSet, Vec<Vec<usize>>)> {
-    let data = data.load(read)?;
+    let data = data.load(read, ui)?;
     if k < 2 || k > data.len() {
         bail!(
             "--folds must be between 2 and the number of rows ({}), got {k}",

@@ -94,6 +94,7 @@ pub fn run(args: EvalArgs, ui: Ui) -> Result<()> {
         &extra,
         args.read.options(),
     )?;
+    ui.note_skipped(&args.data, &rows);
     let column = |name: &str| -> &[String] {
         let i = extra.iter().position(|c| c == name).expect("asked for");
         &rows.extra[i]
@@ -198,33 +199,35 @@ pub fn run(args: EvalArgs, ui: Ui) -> Result<()> {
                 {"name": models[1].name, "heads": heads_json(&reports[1])["heads"]},
             ]);
         }
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        super::outln!("{}", serde_json::to_string_pretty(&v)?)?;
     } else {
         for (m, rs) in models.iter().zip(&reports) {
             if models.len() > 1 {
-                println!("model: {}\n", m.name);
+                super::outln!("model: {}\n", m.name)?;
             }
             for r in rs {
-                println!("{}", r.to_text());
+                super::outln!("{}", r.to_text())?;
             }
         }
         if evaluated.len() == 2 {
-            print_comparison(&evaluated[0].2, &evaluated[1].2, &args);
+            print_comparison(&evaluated[0].2, &evaluated[1].2, &args)?;
         }
     }
     Ok(())
 }
 
 /// The paired comparison as a table on stdout.
-fn print_comparison(a: &[HeadData], b: &[HeadData], args: &EvalArgs) {
+fn print_comparison(a: &[HeadData], b: &[HeadData], args: &EvalArgs) -> std::io::Result<()> {
     let opts = args.report.options();
     let mut r = Report::new("", &opts);
     r.compare("A", "B", a, b, &opts);
     for c in &r.comparisons {
-        println!(
+        super::outln!(
             "paired bootstrap, head {} (n = {}, {} resamples): B − A",
-            c.head, c.n, opts.bootstrap.resamples
-        );
+            c.head,
+            c.n,
+            opts.bootstrap.resamples
+        )?;
         let m = &c.metrics;
         let rows = [
             ("accuracy", Some(&m.accuracy)),
@@ -233,14 +236,20 @@ fn print_comparison(a: &[HeadData], b: &[HeadData], args: &EvalArgs) {
         ];
         for (name, d) in rows {
             if let Some(d) = d {
-                println!(
+                super::outln!(
                     "  {name:<9} A {:.4}  B {:.4}  diff {:+.4} [{:+.4}, {:+.4}]  p = {:.4}",
-                    d.a, d.b, d.diff.value, d.diff.lo, d.diff.hi, d.p_value
-                );
+                    d.a,
+                    d.b,
+                    d.diff.value,
+                    d.diff.lo,
+                    d.diff.hi,
+                    d.p_value
+                )?;
             }
         }
-        println!();
+        super::outln!()?;
     }
+    Ok(())
 }
 
 /// Scores every row with `model` and checks the gold labels: one [`HeadData`] per head.

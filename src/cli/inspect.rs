@@ -13,6 +13,6 @@ pub struct InspectArgs {
 
 pub fn run(args: InspectArgs) -> Result<()> {
     let model = super::load_model(args.model.as_ref())?;
-    println!("{}", serde_json::to_string_pretty(&model.summary())?);
+    super::outln!("{}", serde_json::to_string_pretty(&model.summary())?)?;
     Ok(())
 }

@@ -1,6 +1,16 @@
 //! The command line: one file per verb, each with its `Args` and `run`. Shared flag
 //! groups (recipe, reading limits) are defined once here.
 
+/// `println!` that returns the write error instead of panicking when stdout is closed
+/// (`stance eval ... | head`): `main` then ends quietly with exit 0.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+pub(crate) use outln;
+
 mod cv;
 mod eval;
 mod explain;
@@ -96,6 +106,17 @@ impl Ui {
         bar.set_style(style.expect("valid template"));
         bar.set_message(what.to_string());
         bar
+    }
+
+    /// Says how many rows `--skip-invalid` skipped in `path`, and where the first was.
+    pub fn note_skipped(&self, path: &str, rows: &stance::io::LabelledRows) {
+        if let Some(line) = rows.first_skipped {
+            let s = if rows.skipped == 1 { "" } else { "s" };
+            self.note(format_args!(
+                "skipped {} row{s} with invalid UTF-8 (the first at {path}:{line})",
+                rows.skipped
+            ));
+        }
     }
 
     /// A note for the user on stderr (skipped with --quiet).
@@ -348,7 +369,15 @@ struct DataArgs {
 }
 
 impl DataArgs {
-    fn load(&self, read: &ReadArgs) -> Result<stance::model::TrainingSet> {
+    fn load(&self, read: &ReadArgs, ui: Ui) -> Result<stance::model::TrainingSet> {
+        for (i, label) in self.labels.iter().enumerate() {
+            if self.labels[..i].contains(label) {
+                anyhow::bail!("--label {label} is given twice");
+            }
+            if *label == self.text_column || self.target_column.as_ref() == Some(label) {
+                anyhow::bail!("column '{label}' cannot be both a label and the text or target");
+            }
+        }
         let rows = stance::io::read_labelled(
             &self.data,
             &self.text_column,
@@ -356,6 +385,7 @@ impl DataArgs {
             self.target_column.as_deref(),
             read.options(),
         )?;
+        ui.note_skipped(&self.data, &rows);
         let heads = self.labels.iter().cloned().zip(rows.labels).collect();
         let target = self.target_column.clone().zip(rows.targets);
         let set = stance::model::TrainingSet::new(rows.texts, heads, target)

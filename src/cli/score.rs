@@ -34,8 +34,9 @@ pub struct ScoreArgs {
     /// Plain text: every line is a paragraph (default: paragraphs are separated by blank lines).
     #[arg(long)]
     lines: bool,
-    /// What to do with a bad row (empty or too long text, unknown target, invalid UTF-8):
-    /// stop with an error, or skip it and report the count.
+    /// What to do with a bad row (empty or too long text, unknown target, invalid UTF-8, a
+    /// ragged CSV row or a bad JSON line): stop with an error (exit 1), or skip it and say
+    /// on stderr how many were skipped and where the first was (exit 0).
     #[arg(long, value_enum, default_value = "fail")]
     on_error: OnError,
     /// Write `uncertain` instead of a head's label when its confidence is below P.
@@ -87,8 +88,9 @@ pub fn run(mut args: ScoreArgs, ui: Ui) -> Result<()> {
     result?;
     if stats.skipped > 0 {
         ui.note(format_args!(
-            "skipped {} bad rows (first at {}); scored {}",
+            "skipped {} bad row{} (the first: {}); scored {}",
             stats.skipped,
+            if stats.skipped == 1 { "" } else { "s" },
             stats.first_skipped.as_deref().unwrap_or("?"),
             stats.scored
         ));
@@ -103,9 +105,9 @@ struct Stats {
     first_skipped: Option<String>,
 }
 
-/// A batch of records, or a bad row to report.
+/// A batch of records (with the index of their input), or a bad row to report.
 enum Item {
-    Batch(Vec<Record>),
+    Batch(usize, Vec<Record>),
     Bad(stance::Error),
 }
 
@@ -133,6 +135,12 @@ fn pipeline(
     let columns = first.headers().to_vec();
     let skip = args.on_error == OnError::Skip;
     let batch_size = args.batch_size.max(1);
+    // Names of the inputs, for errors that name a row's file.
+    let paths: Vec<PathBuf> = args
+        .inputs
+        .iter()
+        .map(|i| PathBuf::from(if i == "-" { "<stdin>" } else { i }))
+        .collect();
     std::thread::scope(|scope| -> Result<()> {
         let (to_score, scored_rx) = sync_channel::<Item>(4);
         let (to_write, write_rx) = sync_channel::<(Vec<Record>, Vec<Option<Vec<(usize, f32)>>>)>(4);
@@ -157,30 +165,49 @@ fn pipeline(
                     }
                     rr
                 };
+                let mut seen = 0u64;
                 loop {
                     match rr.next_record() {
                         Ok(Some(r)) => {
+                            seen += 1;
                             batch.push(r);
                             if batch.len() == batch_size
                                 && to_score
-                                    .send(Item::Batch(std::mem::take(&mut batch)))
+                                    .send(Item::Batch(i, std::mem::take(&mut batch)))
                                     .is_err()
                             {
                                 return Ok(());
                             }
                         }
+                        Ok(None) if seen == 0 => return Err(rr.no_rows_error().into()),
                         Ok(None) => break,
+                        // Invalid UTF-8 (with --skip-invalid), or a ragged row or bad JSON
+                        // line (with --on-error skip): the row is skipped, in its place.
                         Err(e @ stance::Error::InvalidUtf8 { .. }) if opts.skip_invalid => {
-                            if to_score.send(Item::Bad(e)).is_err() {
+                            seen += 1;
+                            let bad = [Item::Batch(i, std::mem::take(&mut batch)), Item::Bad(e)];
+                            if bad.into_iter().any(|item| to_score.send(item).is_err()) {
+                                return Ok(());
+                            }
+                        }
+                        Err(e @ stance::Error::Parse { .. }) if skip => {
+                            seen += 1;
+                            let bad = [Item::Batch(i, std::mem::take(&mut batch)), Item::Bad(e)];
+                            if bad.into_iter().any(|item| to_score.send(item).is_err()) {
                                 return Ok(());
                             }
                         }
                         Err(e) => return Err(e.into()),
                     }
                 }
-            }
-            if !batch.is_empty() {
-                let _ = to_score.send(Item::Batch(batch));
+                // Batches do not span inputs, so that row errors name the right file.
+                if !batch.is_empty()
+                    && to_score
+                        .send(Item::Batch(i, std::mem::take(&mut batch)))
+                        .is_err()
+                {
+                    return Ok(());
+                }
             }
             Ok(())
         });
@@ -208,11 +235,11 @@ fn pipeline(
             Ok(writer)
         });
         // Scoring, on the rayon pool.
-        let path_of = |rec: &Record| format!("{}", rec.line);
         let mut failure: Option<anyhow::Error> = None;
         for item in scored_rx {
-            let records = match item {
-                Item::Batch(b) => b,
+            let (input, records) = match item {
+                Item::Batch(_, b) if b.is_empty() => continue,
+                Item::Batch(i, b) => (i, b),
                 Item::Bad(e) => {
                     stats.skipped += 1;
                     stats.first_skipped.get_or_insert_with(|| e.to_string());
@@ -224,12 +251,21 @@ fn pipeline(
                 .map_init(
                     || model.scorer(),
                     |scorer, rec| {
-                        score_record(scorer, rec, &text_col, target_col.as_ref(), &opts, args)
+                        let path = &paths[input];
+                        score_record(
+                            scorer,
+                            rec,
+                            path,
+                            &text_col,
+                            target_col.as_ref(),
+                            &opts,
+                            args,
+                        )
                     },
                 )
                 .collect();
             let mut preds = Vec::with_capacity(results.len());
-            for (rec, r) in records.iter().zip(results) {
+            for r in results {
                 match r {
                     Ok(p) => {
                         stats.scored += 1;
@@ -237,9 +273,7 @@ fn pipeline(
                     }
                     Err(e) if skip => {
                         stats.skipped += 1;
-                        stats
-                            .first_skipped
-                            .get_or_insert_with(|| format!("line {}: {e}", path_of(rec)));
+                        stats.first_skipped.get_or_insert_with(|| e.to_string());
                         preds.push(None);
                     }
                     Err(e) => {
@@ -272,28 +306,25 @@ fn pipeline(
 fn score_record(
     scorer: &mut stance::model::Scorer,
     rec: &Record,
+    path: &std::path::Path,
     text_col: &Column,
     target_col: Option<&Column>,
     opts: &ReadOptions,
     args: &ScoreArgs,
 ) -> Result<Vec<(usize, f32)>, stance::Error> {
-    let path = PathBuf::from(source_name(args));
-    let text = rec.get(text_col).unwrap_or_default();
-    stance::io::check_text(&text, &path, rec.line, &args.text_column, opts)?;
+    let text = rec.get(text_col).ok_or_else(|| stance::Error::Parse {
+        path: path.to_path_buf(),
+        line: rec.line,
+        message: format!("no value in column '{}'", args.text_column),
+    })?;
+    stance::io::check_text(&text, path, rec.line, &args.text_column, opts)?;
     let target = target_col.and_then(|c| rec.get(c));
     let preds = scorer
         .score(&text, target.as_deref())
         .map_err(|e| stance::Error::Parse {
-            path: path.clone(),
+            path: path.to_path_buf(),
             line: rec.line,
             message: e.to_string(),
         })?;
     Ok(preds.iter().map(|p| (p.label, p.confidence)).collect())
-}
-
-fn source_name(args: &ScoreArgs) -> &str {
-    match args.inputs.first().map(|s| s.as_str()) {
-        Some("-") | None => "<stdin>",
-        Some(s) => s,
-    }
 }

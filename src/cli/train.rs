@@ -22,7 +22,7 @@ pub struct TrainArgs {
 pub fn run(args: TrainArgs, ui: Ui) -> Result<()> {
     let recipe = args.recipe.recipe()?;
     let start = Instant::now();
-    let data = args.data.load(&args.read)?;
+    let data = args.data.load(&args.read, ui)?;
     let bar = ui.bar(0, "training");
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let model = stance::model::train(&recipe, &data)?;

@@ -85,7 +85,7 @@ pub fn run(args: TuneArgs, ui: Ui) -> Result<()> {
             Ok(r)
         })
         .collect::<Result<_>>()?;
-    let (data, folds) = load_folds(&args.data, &args.read, args.folds, base.seed)?;
+    let (data, folds) = load_folds(&args.data, &args.read, args.folds, base.seed, ui)?;
     // Feature keys depend only on what the analyser extracts: compute them once per kind.
     let mut keys: HashMap<String, Vec<Vec<u64>>> = HashMap::new();
     for r in &recipes {
@@ -136,6 +136,14 @@ pub fn run(args: TuneArgs, ui: Ui) -> Result<()> {
             args.metric.key()
         );
     };
+    // Save first: a closed stdout must not cost the user the model.
+    let model = stance::model::train(&recipes[best], &data)?;
+    model.save(&args.out)?;
+    ui.note(format_args!(
+        "trained the best setting (*) on all {} rows; wrote {}",
+        data.len(),
+        args.out.display()
+    ));
     if args.json {
         let rows: Vec<serde_json::Value> = table
             .iter()
@@ -147,34 +155,27 @@ pub fn run(args: TuneArgs, ui: Ui) -> Result<()> {
                 })
             })
             .collect();
-        println!(
+        super::outln!(
             "{}",
             serde_json::to_string_pretty(
                 &serde_json::json!({ "metric": args.metric.key(), "head": head, "settings": rows })
             )?
-        );
+        )?;
     } else {
-        println!("{:<48} {:>10} {:>8}", "setting", args.metric.key(), "std");
+        super::outln!("{:<48} {:>10} {:>8}", "setting", args.metric.key(), "std")?;
         for (s, setting, score, std, _) in &table {
             let name: Vec<String> = setting.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let mark = if *s == best { " *" } else { "" };
             match score {
-                Some(v) => println!(
+                Some(v) => super::outln!(
                     "{:<48} {v:>10.4} {:>8.4}{mark}",
                     name.join(" "),
                     std.unwrap_or(0.0)
-                ),
-                None => println!("{:<48} {:>10} {:>8}", name.join(" "), "n/a", ""),
+                )?,
+                None => super::outln!("{:<48} {:>10} {:>8}", name.join(" "), "n/a", "")?,
             }
         }
     }
-    let model = stance::model::train(&recipes[best], &data)?;
-    model.save(&args.out)?;
-    ui.note(format_args!(
-        "trained the best setting (*) on all {} rows; wrote {}",
-        data.len(),
-        args.out.display()
-    ));
     Ok(())
 }
 

@@ -18,6 +18,10 @@ impl Hashing {
         Ok(Hashing { bits })
     }
 
+    pub(crate) fn bits(&self) -> u8 {
+        self.bits
+    }
+
     #[inline]
     pub(crate) fn column(&self, key: u64) -> u32 {
         let block = Block::of(key) as u32;

@@ -244,7 +244,7 @@ impl SparseRow {
 
 /// A fitted feature extractor.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(from = "FittedParts", into = "FittedParts")]
+#[serde(try_from = "FittedParts", into = "FittedParts")]
 pub struct FittedFeatures {
     spec: FeatureSpec,
     index: FeatureIndex,
@@ -262,9 +262,23 @@ struct FittedParts {
     idf: Vec<f32>,
 }
 
-impl From<FittedParts> for FittedFeatures {
-    fn from(p: FittedParts) -> Self {
-        FittedFeatures::new(p.spec, p.index, p.idf)
+impl TryFrom<FittedParts> for FittedFeatures {
+    type Error = String;
+
+    /// Checks what a damaged or crafted model file could get wrong before building the
+    /// per-column tables from it.
+    fn try_from(p: FittedParts) -> Result<Self, String> {
+        if let FeatureIndex::Hashing(h) = &p.index {
+            Hashing::new(h.bits())?;
+        }
+        if p.index.len() != p.idf.len() {
+            return Err(format!(
+                "{} feature columns but {} idf weights",
+                p.index.len(),
+                p.idf.len()
+            ));
+        }
+        Ok(FittedFeatures::new(p.spec, p.index, p.idf))
     }
 }
 
@@ -468,6 +482,26 @@ impl FittedFeatures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decoding_refuses_hash_bits_out_of_range_and_mismatched_idf() {
+        // What a damaged model file could hold: the decoder must refuse it before
+        // sizing tables by 2^bits.
+        let hashing: Hashing = postcard::from_bytes(&[60]).unwrap();
+        let parts = FittedParts {
+            spec: FeatureSpec::default(),
+            index: FeatureIndex::Hashing(hashing),
+            idf: vec![],
+        };
+        assert!(FittedFeatures::try_from(parts).is_err());
+        let parts = FittedParts {
+            spec: FeatureSpec::default(),
+            index: FeatureIndex::Vocabulary(Vocabulary::from(vec![1, 2, 3])),
+            idf: vec![1.0],
+        };
+        let err = FittedFeatures::try_from(parts).unwrap_err();
+        assert_eq!(err, "3 feature columns but 1 idf weights");
+    }
 
     #[test]
     fn each_block_has_unit_norm() {

@@ -30,6 +30,23 @@ impl AtomicFile {
                 ),
             ));
         }
+        // Renaming would replace a read-only file or fail on a directory only at the end,
+        // after all the work: refuse both now.
+        if let Ok(meta) = std::fs::metadata(target) {
+            let problem = if meta.is_dir() {
+                Some((std::io::ErrorKind::InvalidInput, "is a directory"))
+            } else if meta.permissions().readonly() {
+                Some((
+                    std::io::ErrorKind::PermissionDenied,
+                    "the file is read-only; not replacing it",
+                ))
+            } else {
+                None
+            };
+            if let Some((kind, message)) = problem {
+                return Err(Error::io(target, std::io::Error::new(kind, message)));
+            }
+        }
         let name = target
             .file_name()
             .ok_or_else(|| Error::Settings(format!("'{}' is not a file path", target.display())))?;
@@ -103,6 +120,21 @@ mod tests {
             f.write_all(b"half").unwrap();
         }
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn refuses_to_replace_a_read_only_file_or_a_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("kept.csv");
+        std::fs::write(&target, b"old").unwrap();
+        let mut perms = std::fs::metadata(&target).unwrap().permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(&target, perms).unwrap();
+        let err = AtomicFile::create(&target).unwrap_err();
+        assert!(err.to_string().contains("read-only"), "{err}");
+        let err = AtomicFile::create(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("is a directory"), "{err}");
+        assert_eq!(std::fs::read(&target).unwrap(), b"old");
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub struct LabelledRows {
     pub lines: Vec<u64>,
     /// Rows skipped for invalid UTF-8 (with `skip_invalid`).
     pub skipped: usize,
+    /// Line of the first skipped row.
+    pub first_skipped: Option<u64>,
 }
 
 /// Checks a text against the limits: not empty, not too long.
@@ -110,8 +112,9 @@ pub fn read_labelled_with(
         let record = match reader.next_record() {
             Ok(Some(r)) => r,
             Ok(None) => break,
-            Err(Error::InvalidUtf8 { .. }) if opts.skip_invalid => {
+            Err(Error::InvalidUtf8 { line, .. }) if opts.skip_invalid => {
                 out.skipped += 1;
+                out.first_skipped.get_or_insert(line);
                 continue;
             }
             Err(e) => return Err(e),
@@ -159,9 +162,14 @@ pub fn read_labelled_with(
         out.lines.push(line);
     }
     if out.texts.is_empty() {
-        return Err(Error::NoRows {
-            path: reader.path().to_path_buf(),
-        });
+        if out.skipped > 0 {
+            return Err(Error::Settings(format!(
+                "{}: no valid rows: all {} rows were skipped as invalid UTF-8",
+                reader.path().display(),
+                out.skipped
+            )));
+        }
+        return Err(reader.no_rows_error());
     }
     Ok(out)
 }

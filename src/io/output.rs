@@ -76,6 +76,9 @@ pub struct ScoreWriter {
     /// Output names of each head's label and confidence columns.
     head_columns: Vec<(String, String)>,
     csv: Option<csv::Writer<Sink>>,
+    /// The CSV header, until it is written with the first row (or at the end), so that
+    /// input refused before any row leaves nothing on stdout.
+    pending_header: Option<Vec<String>>,
     json: Option<Sink>,
     path: PathBuf,
 }
@@ -105,6 +108,7 @@ impl ScoreWriter {
             input_columns: input_columns.to_vec(),
             head_columns,
             csv: None,
+            pending_header: None,
             json: None,
             path,
         };
@@ -115,18 +119,18 @@ impl ScoreWriter {
                 } else {
                     b','
                 };
-                let mut csv = csv::WriterBuilder::new().delimiter(delim).from_writer(sink);
-                let header: Vec<&str> = w
+                let csv = csv::WriterBuilder::new().delimiter(delim).from_writer(sink);
+                let header: Vec<String> = w
                     .input_columns
                     .iter()
-                    .map(|s| s.as_str())
+                    .cloned()
                     .chain(
                         w.head_columns
                             .iter()
-                            .flat_map(|(a, b)| [a.as_str(), b.as_str()]),
+                            .flat_map(|(a, b)| [a.clone(), b.clone()]),
                     )
                     .collect();
-                csv.write_record(&header).map_err(|e| w.err(e))?;
+                w.pending_header = Some(header);
                 w.csv = Some(csv);
             }
             OutFormat::Jsonl => w.json = Some(sink),
@@ -134,15 +138,25 @@ impl ScoreWriter {
         Ok(w)
     }
 
-    fn err(&self, e: csv::Error) -> Error {
+    fn err(path: &Path, e: csv::Error) -> Error {
         match e.into_kind() {
-            csv::ErrorKind::Io(io) => Error::io(&self.path, io),
-            other => Error::Settings(format!("{}: {other:?}", self.path.display())),
+            csv::ErrorKind::Io(io) => Error::io(path, io),
+            other => Error::Settings(format!("{}: {other:?}", path.display())),
         }
+    }
+
+    /// Writes the CSV header if it is still pending.
+    fn write_header(&mut self) -> Result<()> {
+        if let (Some(csv), Some(header)) = (&mut self.csv, self.pending_header.take()) {
+            csv.write_record(&header)
+                .map_err(|e| Self::err(&self.path, e))?;
+        }
+        Ok(())
     }
 
     /// Writes one record with its heads' labels.
     pub fn write(&mut self, record: &Record, heads: &[Labelled]) -> Result<()> {
+        self.write_header()?;
         if let Some(csv) = &mut self.csv {
             let mut row: Vec<String> = match &record.fields {
                 Fields::Row(r) => r.clone(),
@@ -160,11 +174,7 @@ impl ScoreWriter {
                 row.push(h.label.to_string());
                 row.push(format!("{:.4}", h.confidence));
             }
-            let res = csv.write_record(&row);
-            return res.map_err(|e| match e.into_kind() {
-                csv::ErrorKind::Io(io) => Error::io(&self.path, io),
-                other => Error::Settings(format!("{other:?}")),
-            });
+            return csv.write_record(&row).map_err(|e| Self::err(&self.path, e));
         }
         let sink = self.json.as_mut().expect("one writer is set");
         let mut obj: Map<String, Value> = match &record.fields {
@@ -186,7 +196,8 @@ impl ScoreWriter {
     }
 
     /// Flushes and commits the output.
-    pub fn finish(self) -> Result<()> {
+    pub fn finish(mut self) -> Result<()> {
+        self.write_header()?;
         let path = self.path.clone();
         let sink = match (self.csv, self.json) {
             (Some(csv), _) => csv

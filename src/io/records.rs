@@ -96,7 +96,7 @@ impl Record {
 }
 
 enum Inner {
-    Csv(csv::Reader<Box<dyn Read + Send>>, csv::ByteRecord),
+    Csv(csv::Reader<QuoteTracker>, csv::ByteRecord),
     Jsonl(Box<dyn BufRead + Send>),
     Text(Box<dyn BufRead + Send>, LineMode),
 }
@@ -175,10 +175,20 @@ impl RecordReader {
                 let mut csv = csv::ReaderBuilder::new()
                     .delimiter(delim)
                     .has_headers(true)
-                    .from_reader(Box::new(reader) as Box<dyn Read + Send>);
-                let headers = csv.byte_headers().map_err(|e| rr.csv_error(e))?.clone();
+                    .from_reader(QuoteTracker::new(Box::new(reader), delim));
+                let headers = match csv.byte_headers() {
+                    Ok(h) => h.clone(),
+                    Err(e) => return Err(csv_error(&rr.path, 1, &csv, e)),
+                };
+                if let Some(line) = unclosed_quote(&csv) {
+                    return Err(Error::UnclosedQuote {
+                        path: rr.path.clone(),
+                        line,
+                    });
+                }
+                // The csv crate skips blank lines: no header means nothing but blank lines.
                 if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
-                    return Err(Error::NoRows {
+                    return Err(Error::EmptyFile {
                         path: rr.path.clone(),
                     });
                 }
@@ -255,19 +265,17 @@ impl RecordReader {
         }
     }
 
-    fn csv_error(&self, e: csv::Error) -> Error {
-        let line = e.position().map_or(self.line, |p| p.line());
-        let message = match e.kind() {
-            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
-                "row has {len} fields but the header has {expected_len} (a ragged row, or a quote never closed)"
-            ),
-            csv::ErrorKind::Io(io) => io.to_string(),
-            _ => e.to_string(),
-        };
-        Error::Parse {
-            path: self.path.clone(),
-            line,
-            message,
+    /// The error to report when the input held no record: an empty file, or (CSV, TSV)
+    /// a header with nothing under it.
+    pub fn no_rows_error(&self) -> Error {
+        match self.format {
+            Format::Csv | Format::Tsv => Error::NoRows {
+                path: self.path.clone(),
+                columns: self.headers.clone(),
+            },
+            Format::Jsonl | Format::Text => Error::EmptyFile {
+                path: self.path.clone(),
+            },
         }
     }
 
@@ -280,13 +288,19 @@ impl RecordReader {
             Inner::Csv(csv, rec) => {
                 let more = match csv.read_byte_record(rec) {
                     Ok(more) => more,
-                    Err(e) => return Err(self.csv_error(e)),
+                    Err(e) => return Err(csv_error(&self.path, self.line, csv, e)),
                 };
                 if !more {
                     return Ok(None);
                 }
                 let line = rec.position().map_or(0, |p| p.line());
                 self.line = line;
+                if let Some(quote_line) = unclosed_quote(csv) {
+                    return Err(Error::UnclosedQuote {
+                        path: self.path.clone(),
+                        line: quote_line,
+                    });
+                }
                 let mut row = Vec::with_capacity(rec.len());
                 for field in rec.iter() {
                     match std::str::from_utf8(field) {
@@ -341,7 +355,9 @@ impl RecordReader {
             Inner::Text(reader, mode) => {
                 let mode = *mode;
                 let mut para = String::new();
-                let mut start = 0;
+                let mut start = None;
+                // A paragraph with an invalid line is reported (and skipped) whole.
+                let mut invalid = None;
                 loop {
                     self.buf.clear();
                     let n = reader
@@ -352,38 +368,163 @@ impl RecordReader {
                     }
                     self.line += 1;
                     let line = self.line;
-                    let text = std::str::from_utf8(&self.buf).map_err(|_| Error::InvalidUtf8 {
-                        path: self.path.clone(),
-                        line,
-                    })?;
-                    let text = text.trim();
-                    if text.is_empty() {
-                        if para.is_empty() {
+                    let text = std::str::from_utf8(&self.buf).map(str::trim);
+                    if text.is_ok_and(str::is_empty) {
+                        if start.is_none() {
                             continue;
                         }
                         break;
                     }
-                    if para.is_empty() {
-                        start = line;
-                    } else {
-                        para.push(' ');
+                    start.get_or_insert(line);
+                    match text {
+                        Ok(text) if invalid.is_none() => {
+                            if !para.is_empty() {
+                                para.push(' ');
+                            }
+                            para.push_str(text);
+                        }
+                        Ok(_) => {}
+                        Err(_) => {
+                            invalid.get_or_insert(line);
+                        }
                     }
-                    para.push_str(text);
                     if mode == LineMode::EachLine {
                         break;
                     }
                 }
-                if para.is_empty() {
+                let Some(start) = start else {
                     return Ok(None);
-                }
+                };
+                // Ids count paragraphs in the file, skipped ones included.
                 let id = self.next_id;
                 self.next_id += 1;
+                if let Some(line) = invalid {
+                    return Err(Error::InvalidUtf8 {
+                        path: self.path.clone(),
+                        line,
+                    });
+                }
                 Ok(Some(Record {
                     line: start,
                     fields: Fields::Row(vec![id.to_string(), para]),
                 }))
             }
         }
+    }
+}
+
+/// A csv crate error as a parse error naming the line, or an unclosed quote.
+fn csv_error(
+    path: &Path,
+    fallback_line: u64,
+    csv: &csv::Reader<QuoteTracker>,
+    e: csv::Error,
+) -> Error {
+    let line = e.position().map_or(fallback_line, |p| p.line());
+    if let Some(line) = unclosed_quote(csv) {
+        return Error::UnclosedQuote {
+            path: path.to_path_buf(),
+            line,
+        };
+    }
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            let end = csv.position().line().saturating_sub(1);
+            let span = if end > line {
+                format!(" (the row spans lines {line}-{end}: check its quotes)")
+            } else {
+                String::new()
+            };
+            format!("row has {len} fields but the header has {expected_len}{span}")
+        }
+        csv::ErrorKind::Io(io) => io.to_string(),
+        _ => e.to_string(),
+    };
+    Error::Parse {
+        path: path.to_path_buf(),
+        line,
+        message,
+    }
+}
+
+/// The line of a quote that the csv parser is still inside at the end of the input, when
+/// the record just read (or failed) is the one that ran into the end because of it.
+fn unclosed_quote(csv: &csv::Reader<QuoteTracker>) -> Option<u64> {
+    let t = csv.get_ref();
+    (t.eof && t.state == QuoteState::Quoted && csv.position().byte() == t.bytes)
+        .then_some(t.quote_line)
+}
+
+/// Where the CSV parser is within a field, following the csv crate's rules: a quote opens
+/// a quoted field only at the start of a field, `""` inside one is an escaped quote, and
+/// bytes after a closing quote continue the field unquoted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+/// Passes the input through to the csv parser while following its quoting, so that a
+/// quote never closed is reported as such (the csv crate silently ends the field at the
+/// end of the input) with the line where it was opened.
+struct QuoteTracker {
+    inner: Box<dyn Read + Send>,
+    delimiter: u8,
+    state: QuoteState,
+    line: u64,
+    quote_line: u64,
+    bytes: u64,
+    eof: bool,
+}
+
+impl QuoteTracker {
+    fn new(inner: Box<dyn Read + Send>, delimiter: u8) -> Self {
+        QuoteTracker {
+            inner,
+            delimiter,
+            state: QuoteState::FieldStart,
+            line: 1,
+            quote_line: 0,
+            bytes: 0,
+            eof: false,
+        }
+    }
+
+    fn step(&mut self, b: u8) {
+        use QuoteState::*;
+        let ends_field = b == self.delimiter || b == b'\n' || b == b'\r';
+        self.state = match (self.state, b) {
+            (FieldStart, b'"') => {
+                self.quote_line = self.line;
+                Quoted
+            }
+            (Quoted, b'"') => QuoteInQuoted,
+            (Quoted, _) => Quoted,
+            (QuoteInQuoted, b'"') => Quoted,
+            (_, _) if ends_field => FieldStart,
+            (_, _) => Unquoted,
+        };
+        if b == b'\n' {
+            self.line += 1;
+        }
+    }
+}
+
+impl Read for QuoteTracker {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.eof = true;
+        }
+        for &b in &buf[..n] {
+            self.step(b);
+        }
+        self.bytes += n as u64;
+        Ok(n)
     }
 }
 
@@ -443,6 +584,61 @@ mod tests {
             r.next_record(),
             Err(Error::InvalidUtf8 { line: 3, .. })
         ));
+    }
+
+    #[test]
+    fn invalid_utf8_in_plain_text_spoils_its_whole_paragraph_only() {
+        let data = b"ok\n\ncaf\xe9\nau lait\n\nfine\n".to_vec();
+        let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(data));
+        let mut r = RecordReader::new("t".into(), r, Format::Text, LineMode::BlankLines).unwrap();
+        r.next_record().unwrap();
+        assert!(matches!(
+            r.next_record(),
+            Err(Error::InvalidUtf8 { line: 3, .. })
+        ));
+        let next = r.next_record().unwrap().unwrap();
+        assert_eq!(
+            (next.line, next.fields),
+            (6, Fields::Row(vec!["3".into(), "fine".into()]))
+        );
+    }
+
+    #[test]
+    fn unclosed_quote_is_reported_at_the_line_it_opened() {
+        for data in ["a,b\n1,2\n\"3,4\n5,6\n", "a,b\n1,2\n3,\"4\n5,6\n"] {
+            let mut r = reader(data, Format::Csv, LineMode::default());
+            r.next_record().unwrap();
+            assert!(
+                matches!(r.next_record(), Err(Error::UnclosedQuote { line: 3, .. })),
+                "{data:?}"
+            );
+        }
+        // Quotes closed, escaped, or inside an unquoted field are fine.
+        let mut r = reader(
+            "a,b\n\"x\ny\",\"say \"\"hi\"\"\"\nun\"quoted,\"\"\n",
+            Format::Csv,
+            LineMode::default(),
+        );
+        assert_eq!(r.by_ref().filter(|rec| rec.is_ok()).count(), 2);
+    }
+
+    #[test]
+    fn empty_and_header_only_inputs_say_so() {
+        for format in [Format::Csv, Format::Tsv] {
+            let r: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(b"\n\n".to_vec()));
+            let Err(err) = RecordReader::new("t".into(), r, format, LineMode::default()) else {
+                panic!("an empty file was accepted");
+            };
+            assert!(matches!(err, Error::EmptyFile { .. }), "{err}");
+        }
+        let mut r = reader("id,text\n", Format::Csv, LineMode::default());
+        assert!(r.next_record().unwrap().is_none());
+        assert_eq!(
+            r.no_rows_error().to_string(),
+            "t: no data rows, only a header (id, text)"
+        );
+        let r = reader("", Format::Jsonl, LineMode::default());
+        assert_eq!(r.no_rows_error().to_string(), "t: the file is empty");
     }
 
     #[test]

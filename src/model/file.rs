@@ -128,7 +128,11 @@ impl Model {
             return Err(bad(ModelProblem::Corrupted));
         }
         let model: Model = postcard::from_bytes(&bytes[body_at as usize..end])
-            .map_err(|e| bad(ModelProblem::Decode(e.to_string())))?;
+            .map_err(|e| {
+                bad(ModelProblem::Decode(format!(
+                    "{e}; it may come from another build of stance with the same format version: retrain it"
+                )))
+            })?;
         if !model.is_consistent() {
             return Err(bad(ModelProblem::Decode("inconsistent model sizes".into())));
         }
@@ -215,6 +219,51 @@ mod tests {
         let mid = bytes.len() - 20;
         bytes[mid] ^= 0x40;
         assert_eq!(problem(&bytes), ModelProblem::Corrupted);
+    }
+
+    /// Bytes of `model` after `damage`, with a valid checksum: what a crafted or buggy
+    /// writer could produce.
+    fn damaged(damage: impl FnOnce(&mut Model)) -> ModelProblem {
+        let mut m = model();
+        damage(&mut m);
+        problem(&m.to_bytes())
+    }
+
+    #[test]
+    fn refuses_non_finite_weights_behind_a_valid_checksum() {
+        let p = damaged(|m| m.parts.weights[0] = f32::NAN);
+        assert!(matches!(p, ModelProblem::Decode(_)), "{p:?}");
+        let p = damaged(|m| m.parts.bias[0] = f32::INFINITY);
+        assert!(matches!(p, ModelProblem::Decode(_)), "{p:?}");
+    }
+
+    #[test]
+    fn refuses_head_groups_that_do_not_fit_the_outputs() {
+        // A zero-width group would make scoring index past its outputs.
+        let p = damaged(|m| m.parts.heads[0].groups[0].width = 0);
+        assert!(matches!(p, ModelProblem::Decode(_)), "{p:?}");
+        // offset + width overflowing u32 must not wrap around the bounds check.
+        let p = damaged(|m| m.parts.heads[0].groups[0].offset = u32::MAX);
+        assert!(matches!(p, ModelProblem::Decode(_)), "{p:?}");
+    }
+
+    #[test]
+    fn refuses_an_output_count_whose_weight_size_overflows() {
+        // Found by fuzzing: features × outputs overflowed before it was compared.
+        let p = damaged(|m| m.parts.n_outputs = usize::MAX);
+        assert!(matches!(p, ModelProblem::Decode(_)), "{p:?}");
+    }
+
+    #[test]
+    fn refuses_a_model_without_heads() {
+        // Nothing to score with, and no outputs to index.
+        let p = damaged(|m| {
+            m.parts.heads.clear();
+            m.parts.n_outputs = 0;
+            m.parts.weights.clear();
+            m.parts.bias.clear();
+        });
+        assert!(matches!(p, ModelProblem::Decode(_)), "{p:?}");
     }
 
     #[test]

@@ -410,7 +410,27 @@ pub(crate) fn probabilities(scores: &[f32], out: &mut Vec<f32>) {
     }
     out.extend(scores.iter().map(|&s| sigmoid(s)));
     let sum: f32 = out.iter().sum();
+    if sum.is_finite() && sum >= 1e-30 {
+        out.iter_mut().for_each(|p| *p /= sum);
+        return;
+    }
+    // Every score is so negative that its sigmoid underflows: normalise in the log domain,
+    // where `ln sigmoid(s) = -ln(1 + e^-s)`, relative to the largest.
+    out.clear();
+    out.extend(scores.iter().map(|&s| log_sigmoid(s)));
+    let max = out.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    out.iter_mut().for_each(|l| *l = (*l - max).exp());
+    let sum: f32 = out.iter().sum();
     out.iter_mut().for_each(|p| *p /= sum);
+}
+
+#[inline]
+fn log_sigmoid(s: f32) -> f32 {
+    if s >= 0.0 {
+        -(-s).exp().ln_1p()
+    } else {
+        s - s.exp().ln_1p()
+    }
 }
 
 #[inline]
@@ -532,6 +552,36 @@ mod tests {
             probabilities(&scores, &mut p);
             assert!(p.iter().all(|v| v.is_finite() && *v >= 0.0));
             assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn probabilities_stay_finite_when_every_sigmoid_underflows() {
+        let mut p = Vec::new();
+        probabilities(&[-200.0, -300.0, -250.0], &mut p);
+        assert!(p.iter().all(|v| v.is_finite()), "{p:?}");
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert_eq!(argmax(&[-200.0, -300.0, -250.0]), 0);
+        assert!(p[0] > 0.99, "the least negative score wins: {p:?}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn probabilities_are_finite_and_sum_to_one_for_any_scores(
+            multi in proptest::collection::vec(-1e4f32..1e4, 3..8),
+            margin in -1e4f32..1e4,
+        ) {
+            // A binary head's scores are a margin and its negation (see `class_scores`).
+            for scores in [multi, vec![-margin, margin]] {
+            let mut p = Vec::new();
+            probabilities(&scores, &mut p);
+            proptest::prop_assert_eq!(p.len(), scores.len());
+            proptest::prop_assert!(p.iter().all(|v| v.is_finite() && *v >= 0.0 && *v <= 1.0), "{:?} -> {:?}", scores, p);
+            proptest::prop_assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4, "{:?} -> {:?}", scores, p);
+            // The most probable class is the top-scoring one.
+            let best = argmax(&scores);
+            proptest::prop_assert!(p.iter().all(|&v| v <= p[best]));
+            }
         }
     }
 

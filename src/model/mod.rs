@@ -166,13 +166,23 @@ impl Model {
     pub(crate) fn is_consistent(&self) -> bool {
         let p = &self.parts;
         p.features.is_consistent()
-            && p.weights.len() == p.features.n_features() * p.n_outputs
+            && p.features.n_features().checked_mul(p.n_outputs) == Some(p.weights.len())
             && p.bias.len() == p.n_outputs
+            && !p.heads.is_empty()
+            && p.n_outputs > 0
+            && p.weights.iter().chain(&p.bias).all(|w| w.is_finite())
             && p.heads.iter().all(|h| {
+                // A binary head has one output per group, a k-class head k.
+                let width = if h.labels.len() == 2 {
+                    1
+                } else {
+                    h.labels.len()
+                };
                 h.labels.len() >= 2
-                    && h.groups
-                        .iter()
-                        .all(|g| (g.offset + g.width) as usize <= p.n_outputs)
+                    && h.groups.iter().all(|g| {
+                        g.width as usize == width
+                            && g.offset as usize + g.width as usize <= p.n_outputs
+                    })
             })
     }
 
