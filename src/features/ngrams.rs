@@ -197,38 +197,12 @@ fn hash_char_gram(bytes: &[u8]) -> u64 {
 /// folding toggles in and out), plus a flag when the text quotes anyone. Tone is about
 /// the writer's own voice, and a loaded word inside a quotation is not the writer's.
 pub(crate) fn voice_ngrams(tokens: &TokenStream, out: &mut Vec<u64>) {
-    const QUOTES: u64 = 0x7175_6f74_6573_0001;
-    let mut inside = false;
-    let mut prev: Option<u64> = None;
-    let mut quoted = false;
-    for t in tokens.iter() {
-        if t.text == "\"" {
-            inside = !inside;
-            quoted = true;
-            prev = None;
-            continue;
-        }
-        if inside {
-            continue;
-        }
-        let h = combine(token_hash(t.text), 0x766f_6963_6500_0001);
-        out.push(Block::Voice.tag(h));
-        if let Some(p) = prev {
-            out.push(Block::Voice.tag(combine(p, h)));
-        }
-        prev = Some(h);
-    }
-    if quoted {
-        out.push(Block::Voice.tag(QUOTES));
-    }
+    voice_keys(tokens, |k, _| out.push(k));
 }
 
-/// The voice block's keys with readable names (`voice:` + unigram or bigram, and the
-/// quotes flag), for explanations; mirrors [`voice_ngrams`].
-pub(crate) fn describe_voice(
-    tokens: &TokenStream,
-    mut emit: impl FnMut(u64, String, std::ops::Range<usize>),
-) {
+/// Walks the writer's-voice keys: each with the token range it covers (empty for the
+/// quotes flag). Shared by scoring and by explanations, so the two cannot drift apart.
+fn voice_keys(tokens: &TokenStream, mut emit: impl FnMut(u64, std::ops::Range<usize>)) {
     const QUOTES: u64 = 0x7175_6f74_6573_0001;
     let mut inside = false;
     let mut prev: Option<(u64, usize)> = None;
@@ -244,20 +218,32 @@ pub(crate) fn describe_voice(
             continue;
         }
         let h = combine(token_hash(t.text), 0x766f_6963_6500_0001);
-        emit(Block::Voice.tag(h), format!("voice:{}", t.text), i..i + 1);
+        emit(Block::Voice.tag(h), i..i + 1);
         if let Some((p, j)) = prev {
-            let name = format!("voice:{} {}", tokens.get(j).text, t.text);
-            emit(Block::Voice.tag(combine(p, h)), name, j..i + 1);
+            emit(Block::Voice.tag(combine(p, h)), j..i + 1);
         }
         prev = Some((h, i));
     }
     if quoted {
-        emit(
-            Block::Voice.tag(QUOTES),
-            "voice:<quotes someone>".into(),
-            0..0,
-        );
+        emit(Block::Voice.tag(QUOTES), 0..0);
     }
+}
+
+/// The voice block's keys with readable names (`voice:` + unigram or bigram, and the
+/// quotes flag), for explanations; mirrors [`voice_ngrams`].
+pub(crate) fn describe_voice(
+    tokens: &TokenStream,
+    mut emit: impl FnMut(u64, String, std::ops::Range<usize>),
+) {
+    voice_keys(tokens, |k, r| {
+        let name = if r.is_empty() {
+            "voice:<quotes someone>".to_string()
+        } else {
+            let words: Vec<&str> = r.clone().map(|i| tokens.get(i).text).collect();
+            format!("voice:{}", words.join(" "))
+        };
+        emit(k, name, r);
+    });
 }
 
 /// Every feature key of a document with a readable name, for explanations (`stance explain`): calls
