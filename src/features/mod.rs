@@ -387,17 +387,17 @@ impl FittedFeatures {
         let (words, rest) = analysis.keys.split_at(analysis.split);
         self.add_keys(words, scratch, row);
         if !chars.is_off() {
+            // `hashes` is free once analysis is done: it buffers a cache miss's keys.
             let Analysis {
                 tokens,
                 scratch: ng,
+                hashes: buf,
                 ..
             } = analysis;
             for tok in tokens.iter() {
                 let cols = cache.get_or_fill(tok.text, |out| {
-                    ng.keys_buf.clear();
-                    let buf = &mut ng.keys_buf;
-                    let mut local = NgramScratch::default();
-                    ngrams::char_ngrams_of(tok.text, chars, &mut local, |h| buf.push(h));
+                    buf.clear();
+                    ngrams::char_ngrams_of(tok.text, chars, ng, |h| buf.push(h));
                     out.extend(buf.iter().filter_map(|&k| self.lookup(k)));
                 });
                 for &(c, idf) in cols {

@@ -94,7 +94,6 @@ fn combine(h: u64, t: u64) -> u64 {
 /// Reusable buffers for n-gram generation.
 #[derive(Debug, Default)]
 pub(crate) struct NgramScratch {
-    pub keys_buf: Vec<u64>,
     token_hashes: Vec<u64>,
     padded: Vec<u8>,
     char_starts: Vec<usize>,
