@@ -17,11 +17,12 @@ pub struct HeadPrediction {
 }
 
 impl HeadPrediction {
-    /// Fills this prediction from per-class scores, reusing its buffers.
-    pub(crate) fn decide(&mut self, scores: &[f32]) {
+    /// Fills this prediction from per-class scores, reusing its buffers; probabilities
+    /// come from the scores times the head's calibration `scale`.
+    pub(crate) fn decide(&mut self, scores: &[f32], scale: f32) {
         self.scores.clear();
         self.scores.extend_from_slice(scores);
-        probabilities(scores, &mut self.probabilities);
+        probabilities(scores, scale, &mut self.probabilities);
         self.label = argmax(scores);
         self.confidence = self.probabilities[self.label];
     }
@@ -34,7 +35,7 @@ mod tests {
     #[test]
     fn label_is_the_most_probable_class() {
         let mut p = HeadPrediction::default();
-        p.decide(&[-1.0, 2.0, 0.5]);
+        p.decide(&[-1.0, 2.0, 0.5], 1.0);
         assert_eq!(p.label, 1);
         let max = p.probabilities.iter().cloned().fold(f32::MIN, f32::max);
         assert_eq!(p.confidence, max);
@@ -44,8 +45,8 @@ mod tests {
     fn binary_confidence_is_symmetric() {
         let mut a = HeadPrediction::default();
         let mut b = HeadPrediction::default();
-        a.decide(&[-1.5, 1.5]);
-        b.decide(&[1.5, -1.5]);
+        a.decide(&[-1.5, 1.5], 1.0);
+        b.decide(&[1.5, -1.5], 1.0);
         assert_eq!((a.label, b.label), (1, 0));
         assert!((a.confidence - b.confidence).abs() < 1e-6);
     }

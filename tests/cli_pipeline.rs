@@ -299,3 +299,60 @@ fn tune_tries_every_grid_setting_and_writes_the_best_model() {
     assert!(settings[0]["cv"]["heads"]["stance"]["macro_f1"].is_number());
     assert!(out.exists());
 }
+
+/// Trains on the project's corpus with or without `--calibrate temperature`, scores the
+/// held-out split, and returns (labels, ECE per head) from `eval --report`.
+fn held_out_calibration(dir: &std::path::Path, calibrate: &str) -> (String, Vec<f64>) {
+    let model = dir.join(format!("{calibrate}.stance"));
+    stance()
+        .args(["train", "-q", "--data"])
+        .arg(repo("data/train.csv"))
+        .args(["--label", "stance", "--label", "tone", "--calibrate", calibrate])
+        .args(["--char-ngrams", "0", "--out"])
+        .arg(&model)
+        .assert()
+        .success();
+    let scored = stdout_of(
+        stance()
+            .args(["score", "-q", "--format", "jsonl", "--model"])
+            .arg(&model)
+            .arg(repo("data/test.csv")),
+    );
+    let labels = scored
+        .lines()
+        .map(|l| {
+            let row: serde_json::Value = serde_json::from_str(l).unwrap();
+            format!("{} {}\n", row["stance"], row["tone"])
+        })
+        .collect();
+    let report = dir.join(format!("report-{calibrate}"));
+    stance()
+        .args(["eval", "-q", "--model"])
+        .arg(&model)
+        .arg("--data")
+        .arg(repo("data/test.csv"))
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
+            .unwrap();
+    let ece = ["stance", "tone"]
+        .iter()
+        .map(|h| json["heads"][h]["calibration"]["ece"].as_f64().unwrap())
+        .collect();
+    (labels, ece)
+}
+
+#[test]
+fn temperature_calibration_keeps_labels_and_lowers_held_out_calibration_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (raw_labels, raw_ece) = held_out_calibration(dir.path(), "none");
+    let (cal_labels, cal_ece) = held_out_calibration(dir.path(), "temperature");
+    assert_eq!(raw_labels, cal_labels, "a positive scale cannot change a label");
+    for (raw, cal) in raw_ece.iter().zip(&cal_ece) {
+        assert!(cal < &(raw / 2.0), "ECE {raw} -> {cal}");
+        assert!(*cal < 0.08, "calibrated ECE {cal}");
+    }
+}

@@ -23,7 +23,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use stance::features::{FeatureSpec, NgramRange, TargetTerms, TermWeight};
 use stance::io::ReadOptions;
-use stance::model::{ClassWeight, Loss, Recipe, TargetMode};
+use stance::model::{Calibration, ClassWeight, Loss, Recipe, TargetMode};
 use stance::Model;
 use std::path::PathBuf;
 
@@ -157,6 +157,15 @@ enum TargetModeArg {
     Crossed,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CalibrateArg {
+    /// Confidences straight from the scores.
+    None,
+    /// Fit one scale per head on 5-fold out-of-fold scores of the training data (5 more
+    /// fits); labels never change, only confidences.
+    Temperature,
+}
+
 /// The training recipe, shared by `train` and `cv`.
 #[derive(Debug, Args)]
 struct RecipeArgs {
@@ -209,6 +218,9 @@ struct RecipeArgs {
     /// Weight of the NB-scaled model when averaged with the plain one (1 = NB only).
     #[arg(long, default_value_t = 0.5, value_name = "WEIGHT")]
     nb_mix: f64,
+    /// Calibrate confidences so that a 0.8 means right 8 times in 10.
+    #[arg(long, value_enum, default_value = "none")]
+    calibrate: CalibrateArg,
     /// Solver stopping tolerance (LIBLINEAR's default for its dual solvers).
     #[arg(long, default_value_t = 0.1)]
     tol: f64,
@@ -271,6 +283,10 @@ impl RecipeArgs {
             nb_alpha: (self.nb > 0.0).then_some(self.nb),
             nb_mix: self.nb_mix,
             label_weights: self.label_weights.clone(),
+            calibrate: match self.calibrate {
+                CalibrateArg::None => Calibration::None,
+                CalibrateArg::Temperature => Calibration::Temperature,
+            },
         })
     }
 }

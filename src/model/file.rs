@@ -22,7 +22,7 @@ use xxhash_rust::xxh3::xxh3_64;
 /// First bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"\x89STANCE\n";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 impl Model {
     /// Human-readable summary stored in the file header.
@@ -38,6 +38,7 @@ impl Model {
                 "name": h.name,
                 "labels": h.labels,
                 "support": h.support,
+                "calibration_scale": h.scale,
             })).collect::<Vec<_>>(),
             "target": p.target,
             "recipe": {
@@ -51,6 +52,7 @@ impl Model {
                 "nb_alpha": p.recipe.nb_alpha,
                 "nb_mix": p.recipe.nb_mix,
                 "label_weights": p.recipe.label_weights,
+                "calibrate": p.recipe.calibrate,
                 "tokenizer": p.recipe.features.tokenizer.filters(),
                 "word_ngrams": p.recipe.features.word_ngrams.to_string(),
                 "char_ngrams": p.recipe.features.char_ngrams.to_string(),

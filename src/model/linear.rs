@@ -399,16 +399,16 @@ pub(crate) fn class_scores(outputs: &[f32], n_classes: usize, out: &mut Vec<f32>
     }
 }
 
-/// Probabilities from one-vs-rest scores: binary `σ(s)`, else `σ(s_k) / Σ σ(s_j)`
-/// (scikit-learn's one-vs-rest `predict_proba`).
-pub(crate) fn probabilities(scores: &[f32], out: &mut Vec<f32>) {
+/// Probabilities from one-vs-rest scores scaled by `scale` (1 = uncalibrated): binary
+/// `σ(s)`, else `σ(s_k) / Σ σ(s_j)` (scikit-learn's one-vs-rest `predict_proba`).
+pub(crate) fn probabilities(scores: &[f32], scale: f32, out: &mut Vec<f32>) {
     out.clear();
     if scores.len() == 2 {
-        let p = sigmoid(scores[1]);
+        let p = sigmoid(scale * scores[1]);
         out.extend([1.0 - p, p]);
         return;
     }
-    out.extend(scores.iter().map(|&s| sigmoid(s)));
+    out.extend(scores.iter().map(|&s| sigmoid(scale * s)));
     let sum: f32 = out.iter().sum();
     if sum.is_finite() && sum >= 1e-30 {
         out.iter_mut().for_each(|p| *p /= sum);
@@ -417,7 +417,7 @@ pub(crate) fn probabilities(scores: &[f32], out: &mut Vec<f32>) {
     // Every score is so negative that its sigmoid underflows: normalise in the log domain,
     // where `ln sigmoid(s) = -ln(1 + e^-s)`, relative to the largest.
     out.clear();
-    out.extend(scores.iter().map(|&s| log_sigmoid(s)));
+    out.extend(scores.iter().map(|&s| log_sigmoid(scale * s)));
     let max = out.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
     out.iter_mut().for_each(|l| *l = (*l - max).exp());
     let sum: f32 = out.iter().sum();
@@ -549,7 +549,7 @@ mod tests {
             vec![1.0, -2.0, 0.5],
             vec![80.0, -80.0, 0.0],
         ] {
-            probabilities(&scores, &mut p);
+            probabilities(&scores, 1.0, &mut p);
             assert!(p.iter().all(|v| v.is_finite() && *v >= 0.0));
             assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
         }
@@ -558,7 +558,7 @@ mod tests {
     #[test]
     fn probabilities_stay_finite_when_every_sigmoid_underflows() {
         let mut p = Vec::new();
-        probabilities(&[-200.0, -300.0, -250.0], &mut p);
+        probabilities(&[-200.0, -300.0, -250.0], 1.0, &mut p);
         assert!(p.iter().all(|v| v.is_finite()), "{p:?}");
         assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
         assert_eq!(argmax(&[-200.0, -300.0, -250.0]), 0);
@@ -574,7 +574,7 @@ mod tests {
             // A binary head's scores are a margin and its negation (see `class_scores`).
             for scores in [multi, vec![-margin, margin]] {
             let mut p = Vec::new();
-            probabilities(&scores, &mut p);
+            probabilities(&scores, 1.0, &mut p);
             proptest::prop_assert_eq!(p.len(), scores.len());
             proptest::prop_assert!(p.iter().all(|v| v.is_finite() && *v >= 0.0 && *v <= 1.0), "{:?} -> {:?}", scores, p);
             proptest::prop_assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4, "{:?} -> {:?}", scores, p);

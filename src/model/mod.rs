@@ -19,13 +19,17 @@
 //! assert_eq!(model.heads()[0].labels[heads[0].label], "favor");
 //! ```
 
+mod calibrate;
 mod file;
+mod folds;
 pub(crate) mod linear;
 mod rng;
 mod solver;
 mod train;
 
+pub use calibrate::Calibration;
 pub use file::{FORMAT_VERSION, MAGIC};
+pub use folds::stratified_folds;
 pub use linear::{ClassWeight, FittedLinear, LinearParams, LinearValidParams, Loss, SparseRecords};
 pub(crate) use rng::SplitMix64;
 pub use train::{train, train_rows, Recipe, TargetMode, TrainingSet};
@@ -77,6 +81,8 @@ pub struct Head {
     /// Training examples per label.
     pub support: Vec<usize>,
     groups: Vec<Group>,
+    /// Calibration scale applied to scores before they become probabilities (1: none).
+    scale: f32,
 }
 
 /// A slice of the packed outputs: the shared classifier (`target: None`) or one target's.
@@ -172,6 +178,7 @@ impl Model {
             && p.n_outputs > 0
             && p.weights.iter().chain(&p.bias).all(|w| w.is_finite())
             && p.heads.iter().all(|h| {
+                h.scale.is_finite() && h.scale > 0.0 && {
                 // A binary head has one output per group, a k-class head k.
                 let width = if h.labels.len() == 2 {
                     1
@@ -183,6 +190,7 @@ impl Model {
                         g.width as usize == width
                             && g.offset as usize + g.width as usize <= p.n_outputs
                     })
+                }
             })
     }
 
@@ -264,7 +272,7 @@ impl<'m> Scorer<'m> {
         }
         for (head, pred) in m.heads.iter().zip(self.predictions.iter_mut()) {
             head.class_scores(&self.outputs, t, &mut self.scores);
-            pred.decide(&self.scores);
+            pred.decide(&self.scores, head.scale);
         }
         Ok(&self.predictions)
     }
@@ -276,6 +284,12 @@ impl<'m> Scorer<'m> {
 }
 
 impl Head {
+    /// The calibration scale: probabilities come from `scale · scores` (1 when the model
+    /// was trained without `--calibrate`).
+    pub fn scale(&self) -> f32 {
+        self.scale
+    }
+
     /// Per-class scores for target `t`: the sum of the active groups' outputs.
     fn class_scores(&self, outputs: &[f32], t: Option<u32>, out: &mut Vec<f32>) {
         let k = self.labels.len();

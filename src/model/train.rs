@@ -1,5 +1,6 @@
 //! Training: labelled texts + a [`Recipe`] → a multi-head [`Model`].
 
+use super::calibrate::{fit_scales, Calibration};
 use super::linear::{ClassWeight, FittedLinear, LinearParams, Loss, SparseRecords};
 use super::{Group, Head, Model, ModelParts, TargetInfo};
 use crate::error::{Error, Result};
@@ -35,6 +36,7 @@ pub enum TargetMode {
 /// | `nb_alpha` | `Some(0.1)` | naive Bayes feature scaling (NBSVM) smoothing, or none |
 /// | `nb_mix` | `0.5` | weight of the NB-scaled model averaged with the plain one |
 /// | `label_weights` | none | weight of the examples of a named label, e.g. `favor = 0.6` |
+/// | `calibrate` | `None` | `Temperature` fits one confidence scale per head |
 ///
 /// The defaults were chosen by cross-validation on training data only (SemEval-2016 train,
 /// SUBJ, MR); see `BENCHMARKS.md`.
@@ -55,6 +57,8 @@ pub struct Recipe {
     /// Per-label weights (`label → weight`), for any head that has the label; they
     /// replace `class_weight` for those heads. Empty: none.
     pub label_weights: Vec<(String, f64)>,
+    /// How scores become confidences.
+    pub calibrate: Calibration,
 }
 
 impl Default for Recipe {
@@ -71,6 +75,7 @@ impl Default for Recipe {
             nb_alpha: Some(0.1),
             nb_mix: 0.5,
             label_weights: Vec::new(),
+            calibrate: Calibration::None,
         }
     }
 }
@@ -179,6 +184,13 @@ impl TrainingSet {
     /// Target value index of every row, if there is a target column.
     pub fn target_indices(&self) -> Option<&[u32]> {
         self.target.as_ref().map(|t| t.2.as_slice())
+    }
+
+    /// Row `r`'s target value, for target-aware data.
+    pub(crate) fn target_of(&self, r: usize) -> Option<&str> {
+        self.target
+            .as_ref()
+            .map(|(_, values, ix)| values[ix[r] as usize].as_str())
     }
 
     /// Target column name and its values.
@@ -295,6 +307,7 @@ pub fn train_rows(
                 labels: hd.labels.clone(),
                 support,
                 groups: Vec::new(),
+                scale: 1.0,
             }
         })
         .collect();
@@ -326,6 +339,10 @@ pub fn train_rows(
         values: values.clone(),
         mode: recipe.target_mode,
     });
+    if recipe.calibrate == Calibration::Temperature {
+        let scales = fit_scales(recipe, data, keys, rows)?;
+        heads.iter_mut().zip(scales).for_each(|(h, s)| h.scale = s);
+    }
     Ok(Model::from(ModelParts {
         recipe: recipe.clone(),
         features,

@@ -6,7 +6,6 @@
 pub mod bootstrap;
 pub mod calibration;
 mod document;
-mod folds;
 mod metrics;
 pub mod render;
 pub mod svg;
@@ -17,7 +16,7 @@ pub use document::{
     fold_rows, Comparison, ErrorCase, FoldRow, GroupRow, HeadData, HeadSection, ModelSection,
     Report, ReportOptions,
 };
-pub use folds::stratified_folds;
+pub use crate::model::stratified_folds;
 pub use metrics::{ClassMetrics, Confusion};
 
 use serde_json::{json, Map, Value};

@@ -1,7 +1,7 @@
 //! Stratified k-fold splits: each class's rows are shuffled (seeded) and dealt round-robin
 //! to the folds, so every fold keeps the class proportions (scikit-learn's `StratifiedKFold`).
 
-use crate::model::SplitMix64;
+use super::SplitMix64;
 
 /// Test-row indices of each of `k` folds, stratified by `classes` (one class per row).
 pub fn stratified_folds(classes: &[usize], k: usize, seed: u64) -> Vec<Vec<usize>> {
