@@ -23,7 +23,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use stance::features::{FeatureSpec, NgramRange, TargetTerms, TermWeight};
 use stance::io::ReadOptions;
-use stance::model::{Calibration, ClassWeight, Loss, Recipe, TargetMode};
+use stance::model::{Calibration, ClassWeight, Loss, NbCounts, Recipe, TargetMode};
 use stance::Model;
 use std::path::PathBuf;
 
@@ -158,6 +158,15 @@ enum TargetModeArg {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+enum NbCountsArg {
+    /// Sum TF-IDF values (a strong prior for a given alpha; best on small problems).
+    Values,
+    /// Count the rows a feature occurs in (Wang and Manning; a light prior, best on large
+    /// sentence sets).
+    Binary,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 enum CalibrateArg {
     /// Confidences straight from the scores.
     None,
@@ -218,6 +227,9 @@ struct RecipeArgs {
     /// Weight of the NB-scaled model when averaged with the plain one (1 = NB only).
     #[arg(long, default_value_t = 0.5, value_name = "WEIGHT")]
     nb_mix: f64,
+    /// What the NB ratios count per class: feature values or presence.
+    #[arg(long, value_enum, default_value = "values")]
+    nb_counts: NbCountsArg,
     /// Calibrate confidences so that a 0.8 means right 8 times in 10.
     #[arg(long, value_enum, default_value = "none")]
     calibrate: CalibrateArg,
@@ -282,6 +294,10 @@ impl RecipeArgs {
             },
             nb_alpha: (self.nb > 0.0).then_some(self.nb),
             nb_mix: self.nb_mix,
+            nb_counts: match self.nb_counts {
+                NbCountsArg::Values => NbCounts::Values,
+                NbCountsArg::Binary => NbCounts::Binary,
+            },
             label_weights: self.label_weights.clone(),
             calibrate: match self.calibrate {
                 CalibrateArg::None => Calibration::None,

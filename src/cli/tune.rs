@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 use stance::features::{NgramRange, TermWeight};
-use stance::model::{ClassWeight, Loss, Recipe, TargetMode};
+use stance::model::{ClassWeight, Loss, NbCounts, Recipe, TargetMode};
 use stance::report::{cv_json, HeadReport};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -240,6 +240,13 @@ fn apply(r: &mut Recipe, name: &str, value: &str) -> Result<()> {
         "c" => r.c = num()?,
         "nb" => r.nb_alpha = Some(num()?).filter(|&a| a > 0.0),
         "nb-mix" => r.nb_mix = num()?,
+        "nb-counts" => {
+            r.nb_counts = match value {
+                "values" => NbCounts::Values,
+                "binary" => NbCounts::Binary,
+                _ => return Err(bad("NB counts (values, binary)")),
+            }
+        }
         "loss" => {
             r.loss = match value {
                 "svm" => Loss::SquaredHinge,
@@ -274,7 +281,7 @@ fn apply(r: &mut Recipe, name: &str, value: &str) -> Result<()> {
             }
         }
         "voice" => r.features.voice = value.parse().map_err(|_| bad("boolean (true, false)"))?,
-        _ => bail!("grid: unknown setting '{name}' (known: c, nb, nb-mix, loss, class-weight, word-ngrams, char-ngrams, word-min-df, char-min-df, term-weight, target-mode, voice)"),
+        _ => bail!("grid: unknown setting '{name}' (known: c, nb, nb-mix, nb-counts, loss, class-weight, word-ngrams, char-ngrams, word-min-df, char-min-df, term-weight, target-mode, voice)"),
     }
     Ok(())
 }

@@ -51,6 +51,7 @@ impl Model {
                 "target_mode": p.recipe.target_mode,
                 "nb_alpha": p.recipe.nb_alpha,
                 "nb_mix": p.recipe.nb_mix,
+                "nb_counts": p.recipe.nb_counts,
                 "label_weights": p.recipe.label_weights,
                 "calibrate": p.recipe.calibrate,
                 "tokenizer": p.recipe.features.tokenizer.filters(),

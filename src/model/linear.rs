@@ -79,10 +79,12 @@ pub enum ClassWeight {
 /// | `n_classes` | from the targets | number of classes (when a subset lacks some) | `>= 2` |
 /// | `nb_alpha` | `None` | scale features by naive Bayes log-count ratios (NBSVM), smoothing α | `> 0` |
 /// | `nb_mix` | `1.0` | with `nb_alpha`: weight of the NB model when averaged with the plain one | `0..=1` |
+/// | `nb_counts` | `Values` | what the NB ratios count: feature values, or presence (Wang and Manning's binarised counts) | |
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinearValidParams {
     nb_alpha: Option<f64>,
     nb_mix: f64,
+    nb_counts: NbCounts,
     loss: Loss,
     c: f64,
     class_weight: ClassWeight,
@@ -101,6 +103,7 @@ impl Default for LinearParams {
         LinearParams(LinearValidParams {
             nb_alpha: None,
             nb_mix: 1.0,
+            nb_counts: NbCounts::Values,
             loss: Loss::Logistic,
             c: 1.0,
             class_weight: ClassWeight::Uniform,
@@ -149,6 +152,11 @@ impl LinearParams {
     /// Averages the NB-scaled model (weight `mix`) with the plain one (weight `1 - mix`).
     pub fn nb_mix(mut self, mix: f64) -> Self {
         self.0.nb_mix = mix;
+        self
+    }
+    /// What the NB ratios sum per class: feature values or feature presence.
+    pub fn nb_counts(mut self, counts: NbCounts) -> Self {
+        self.0.nb_counts = counts;
         self
     }
     pub fn n_classes(mut self, k: usize) -> Self {
@@ -278,7 +286,7 @@ impl Fit<SparseRecords, Array1<usize>, Error> for LinearValidParams {
                     Some(alpha) => {
                         let plain = (self.nb_mix < 1.0)
                             .then(|| solver::solve(rows, &yb, &cost, self.loss, ctl));
-                        let r = nb_ratios(rows, &yb, alpha);
+                        let r = nb_ratios(rows, &yb, alpha, self.nb_counts);
                         let scaled: Vec<f32> = rows
                             .indices
                             .iter()
@@ -336,15 +344,31 @@ impl Fit<SparseRecords, Array1<usize>, Error> for LinearValidParams {
     }
 }
 
+/// What naive Bayes log-count ratios count per class.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NbCounts {
+    /// Sums of the TF-IDF feature values: a TF-IDF value is well below 1, so a given
+    /// `alpha` smooths strongly (`alpha = 0.1` is about one occurrence). Best on small
+    /// per-target problems (SemEval-2016).
+    #[default]
+    Values,
+    /// Number of rows where the feature occurs (Wang and Manning's binarised counts): a
+    /// light prior for a given `alpha`; best on large sentence sets (SUBJ, MR).
+    Binary,
+}
+
 /// Naive Bayes log-count ratios `ln((p_j/|p|₁) / (q_j/|q|₁))`, where `p` and `q` sum the
-/// feature values of the positive and negative rows, each plus `alpha`.
-fn nb_ratios(x: Rows, y: &[bool], alpha: f64) -> Vec<f32> {
+/// feature values (or presence) of the positive and negative rows, each plus `alpha`.
+fn nb_ratios(x: Rows, y: &[bool], alpha: f64, counts: NbCounts) -> Vec<f32> {
     let mut p = vec![alpha; x.n_features];
     let mut q = vec![alpha; x.n_features];
     for (i, &pos) in y.iter().enumerate() {
         let sums = if pos { &mut p } else { &mut q };
         for k in x.indptr[i]..x.indptr[i + 1] {
-            sums[x.indices[k]] += x.values[k] as f64;
+            sums[x.indices[k]] += match counts {
+                NbCounts::Values => x.values[k] as f64,
+                NbCounts::Binary => 1.0,
+            };
         }
     }
     let (sp, sq): (f64, f64) = (p.iter().sum(), q.iter().sum());
@@ -553,6 +577,35 @@ mod tests {
             assert!(p.iter().all(|v| v.is_finite() && *v >= 0.0));
             assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn nb_ratios_count_values_or_presence() {
+        // Two positive rows and one negative; feature 0 appears once per row with
+        // different values, feature 1 only in the positives.
+        let indptr = [0, 2, 4, 5];
+        let indices = [0, 1, 0, 1, 0];
+        let values = [0.9f32, 0.1, 0.1, 0.1, 0.5];
+        let rows = Rows {
+            indptr: &indptr,
+            indices: &indices,
+            values: &values,
+            n_features: 2,
+        };
+        let y = [true, true, false];
+        let alpha = 1.0;
+        let ratio = |p0: f64, p1: f64, q0: f64, q1: f64| {
+            let (p0, p1, q0, q1) = (p0 + alpha, p1 + alpha, q0 + alpha, q1 + alpha);
+            [
+                ((p0 / (p0 + p1)) / (q0 / (q0 + q1))).ln() as f32,
+                ((p1 / (p0 + p1)) / (q1 / (q0 + q1))).ln() as f32,
+            ]
+        };
+        let binary = nb_ratios(rows, &y, alpha, NbCounts::Binary);
+        let summed = nb_ratios(rows, &y, alpha, NbCounts::Values);
+        let close = |a: &[f32], b: [f32; 2]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-6);
+        assert!(close(&binary, ratio(2.0, 2.0, 1.0, 0.0)), "{binary:?}");
+        assert!(close(&summed, ratio(1.0, 0.2, 0.5, 0.0)), "{summed:?}");
     }
 
     #[test]

@@ -30,7 +30,9 @@ mod train;
 pub use calibrate::Calibration;
 pub use file::{FORMAT_VERSION, MAGIC};
 pub use folds::stratified_folds;
-pub use linear::{ClassWeight, FittedLinear, LinearParams, LinearValidParams, Loss, SparseRecords};
+pub use linear::{
+    ClassWeight, FittedLinear, LinearParams, LinearValidParams, Loss, NbCounts, SparseRecords,
+};
 pub(crate) use rng::SplitMix64;
 pub use train::{train, train_rows, Recipe, TargetMode, TrainingSet};
 

@@ -1,7 +1,7 @@
 //! Training: labelled texts + a [`Recipe`] → a multi-head [`Model`].
 
 use super::calibrate::{fit_scales, Calibration};
-use super::linear::{ClassWeight, FittedLinear, LinearParams, Loss, SparseRecords};
+use super::linear::{ClassWeight, FittedLinear, LinearParams, Loss, NbCounts, SparseRecords};
 use super::{Group, Head, Model, ModelParts, TargetInfo};
 use crate::error::{Error, Result};
 use crate::features::{FeatureSpec, FittedFeatures, RowScratch, SparseRow};
@@ -35,6 +35,7 @@ pub enum TargetMode {
 /// | `target_mode` | `PerTarget` | how target-aware heads use the target column |
 /// | `nb_alpha` | `Some(0.1)` | naive Bayes feature scaling (NBSVM) smoothing, or none |
 /// | `nb_mix` | `0.5` | weight of the NB-scaled model averaged with the plain one |
+/// | `nb_counts` | `Values` | NB ratios from feature values or presence (`Binary`) |
 /// | `label_weights` | none | weight of the examples of a named label, e.g. `favor = 0.6` |
 /// | `calibrate` | `None` | `Temperature` fits one confidence scale per head |
 ///
@@ -54,6 +55,8 @@ pub struct Recipe {
     pub nb_alpha: Option<f64>,
     /// With `nb_alpha`: weight of the NB-scaled model averaged with the plain one.
     pub nb_mix: f64,
+    /// What the NB ratios count: feature values or presence.
+    pub nb_counts: NbCounts,
     /// Per-label weights (`label → weight`), for any head that has the label; they
     /// replace `class_weight` for those heads. Empty: none.
     pub label_weights: Vec<(String, f64)>,
@@ -74,6 +77,7 @@ impl Default for Recipe {
             target_mode: TargetMode::PerTarget,
             nb_alpha: Some(0.1),
             nb_mix: 0.5,
+            nb_counts: NbCounts::Values,
             label_weights: Vec::new(),
             calibrate: Calibration::None,
         }
@@ -225,7 +229,8 @@ pub fn train_rows(
         .max_iter(recipe.max_iter)
         .seed(recipe.seed)
         .nb_alpha(recipe.nb_alpha)
-        .nb_mix(recipe.nb_mix);
+        .nb_mix(recipe.nb_mix)
+        .nb_counts(recipe.nb_counts);
     linfa::ParamGuard::check_ref(&params)?;
     let key_refs: Vec<&[u64]> = rows.iter().map(|&r| keys[r].as_slice()).collect();
     let features = recipe.features.fit(&key_refs);
