@@ -380,9 +380,17 @@ impl FittedFeatures {
         self.spec.analyze_blocks(text, analysis, false);
         row.clear();
         let chars = self.spec.char_ngrams;
+        // Room for every key and, at most, (max - min + 1) n-grams per padded character, so
+        // the counter never grows mid-document.
+        let char_grams = if chars.is_off() {
+            0
+        } else {
+            let padded: usize = analysis.tokens.iter().map(|t| t.text.len() + 2).sum();
+            (chars.max - chars.min + 1) as usize * padded
+        };
         scratch
             .counter
-            .reset((analysis.keys.len() + 8 * analysis.tokens.len()).min(self.idf.len()));
+            .reset((analysis.keys.len() + char_grams).min(self.idf.len()));
         scratch.tf.clear();
         let (words, rest) = analysis.keys.split_at(analysis.split);
         self.add_keys(words, scratch, row);
@@ -398,7 +406,7 @@ impl FittedFeatures {
                 let cols = cache.get_or_fill(tok.text, |out| {
                     buf.clear();
                     ngrams::char_ngrams_of(tok.text, chars, ng, |h| buf.push(h));
-                    out.extend(buf.iter().filter_map(|&k| self.lookup(k)));
+                    self.lookup_all(buf, &mut scratch.starts, out);
                 });
                 for &(c, idf) in cols {
                     self.add_column(c, idf, scratch, row);
@@ -409,11 +417,23 @@ impl FittedFeatures {
         self.finish_row(scratch, row);
     }
 
-    #[inline]
-    fn lookup(&self, key: u64) -> Option<(u32, f32)> {
+    /// The (column, idf) of every known key, in order. Every probe is started (with a
+    /// prefetch) before any is resolved, so their cache misses overlap.
+    fn lookup_all(&self, keys: &[u64], starts: &mut Vec<usize>, out: &mut Vec<(u32, f32)>) {
         match &self.table {
-            Some(t) => t.get_from(key, t.start(key)),
-            None => self.index.column(key).map(|c| (c, self.idf[c as usize])),
+            Some(t) => {
+                starts.clear();
+                starts.extend(keys.iter().map(|&k| t.start(k)));
+                out.extend(
+                    keys.iter()
+                        .zip(starts.iter())
+                        .filter_map(|(&k, &s)| t.get_from(k, s)),
+                );
+            }
+            None => out.extend(
+                keys.iter()
+                    .filter_map(|&k| self.index.column(k).map(|c| (c, self.idf[c as usize]))),
+            ),
         }
     }
 

@@ -106,10 +106,13 @@ pub struct CharCache {
     slots: Vec<(u64, Vec<(u32, f32)>)>,
 }
 
+/// log2 of the cache's slots.
+const CHAR_CACHE_BITS: u32 = 12;
+
 impl Default for CharCache {
     fn default() -> Self {
         CharCache {
-            slots: vec![(0, Vec::new()); 4096],
+            slots: vec![(0, Vec::new()); 1 << CHAR_CACHE_BITS],
         }
     }
 }
@@ -124,7 +127,7 @@ impl CharCache {
     ) -> &[(u32, f32)] {
         // Setting the low bit keeps a real key from matching an empty slot (key 0).
         let key = super::ngrams::token_hash(token) | 1;
-        let i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52) as usize;
+        let i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - CHAR_CACHE_BITS)) as usize;
         let slot = &mut self.slots[i];
         if slot.0 != key {
             slot.0 = key;
