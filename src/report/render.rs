@@ -2,6 +2,7 @@
 //! network) and as Markdown (tables, with the charts as SVG files beside it).
 
 use super::bootstrap::{Difference, Estimate};
+use super::calibration::Reliability;
 use super::document::{ErrorCase, HeadSection, Report};
 use super::svg::{self, esc};
 use std::fmt::Write;
@@ -47,6 +48,22 @@ fn pct(v: f64) -> String {
 
 fn ci(e: &Estimate) -> String {
     format!("[{:.3}, {:.3}]", e.lo, e.hi)
+}
+
+/// The non-empty confidence bins as table cells: range, n, right, wrong, accuracy, mean
+/// confidence (the numbers behind the reliability diagram and the histogram).
+fn bin_rows(r: &Reliability) -> impl Iterator<Item = [String; 6]> + '_ {
+    let opt = |v: Option<f64>| v.map_or(String::new(), pct);
+    r.bins.iter().filter(|b| b.n > 0).map(move |b| {
+        [
+            format!("{:.1}–{:.1}", b.lo, b.hi),
+            b.n.to_string(),
+            b.correct.to_string(),
+            (b.n - b.correct).to_string(),
+            opt(b.accuracy),
+            opt(b.mean_confidence),
+        ]
+    })
 }
 
 fn anchor(model: usize, head: &str) -> String {
@@ -237,7 +254,7 @@ fn head_html(out: &mut String, h: &HeadSection, model: usize, of: Option<&str>, 
     );
     let _ = write!(
         out,
-        "<figure>{}<figcaption>Reliability: bars are the accuracy of the paragraphs in each confidence bin (count above the bar); the hatched box is the gap to their mean confidence. On the dashed diagonal a confidence of 0.8 would be right 80% of the time. Expected calibration error (ECE) {:.3}; largest bin gap {:.3}.</figcaption></figure>",
+        "<figure>{}<figcaption>Reliability: bars are the accuracy of the paragraphs in each confidence bin (count above the bar); the orange box is the gap to their mean confidence. On the dashed diagonal a confidence of 0.8 would be right 80% of the time. Expected calibration error (ECE) {:.3}; largest bin gap {:.3}.</figcaption></figure>",
         svg::reliability(&h.calibration),
         h.calibration.ece,
         h.calibration.mce
@@ -248,6 +265,12 @@ fn head_html(out: &mut String, h: &HeadSection, model: usize, of: Option<&str>, 
         svg::histogram(&h.calibration)
     );
     out.push_str("</div>");
+    // The charts' per-bin numbers as text (plotters draws no hover tooltips).
+    out.push_str(r#"<details><summary>Confidence bins as numbers</summary><table class="bins"><thead><tr><th>confidence</th><th>n</th><th>right</th><th>wrong</th><th>accuracy</th><th>mean confidence</th></tr></thead><tbody>"#);
+    for row in bin_rows(&h.calibration) {
+        let _ = write!(out, "<tr><td>{}</td></tr>", row.join("</td><td>"));
+    }
+    out.push_str("</tbody></table></details>");
     if let Some(col) = &h.group_column {
         let _ = write!(
             out,
@@ -595,6 +618,11 @@ pub fn markdown(r: &Report) -> (String, Vec<ChartFile>) {
                 "\n\nCalibration: ECE {:.3}, largest bin gap {:.3}.\n",
                 h.calibration.ece, h.calibration.mce
             );
+            out.push_str("| confidence | n | right | wrong | accuracy | mean confidence |\n|---|---:|---:|---:|---:|---:|\n");
+            for row in bin_rows(&h.calibration) {
+                let _ = writeln!(out, "| {} |", row.join(" | "));
+            }
+            out.push('\n');
             if let Some(col) = &h.group_column {
                 let _ = writeln!(
                     out,

@@ -1,18 +1,31 @@
-//! Charts as hand-written SVG: a confusion heat map, a reliability diagram, a confidence
-//! histogram and a forest plot of group intervals. Plain SVG text (no fonts to embed, no
-//! script) keeps the report one self-contained file that any browser shows as is, and
-//! every number drawn is also written as text or in a `<title>` tooltip.
+//! Charts drawn with plotters' SVG backend: a confusion heat map, a reliability diagram, a
+//! confidence histogram and a forest plot of group intervals. Without plotters' `ttf`
+//! feature the SVG backend writes every label as a plain `<text>` element (no font files,
+//! no glyph outlines, no script), so the report stays one self-contained file and every
+//! number drawn is text. Each chart is returned as an `<svg>` string whose opening tag is
+//! rewritten to carry the report's class, an accessible label and a `<title>`.
 
 use super::bootstrap::Estimate;
 use super::calibration::Reliability;
-use std::fmt::Write;
+use plotters::coord::combinators::WithKeyPoints;
+use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Colours that stay apart for colour-blind readers (Okabe & Ito).
-const BLUE: &str = "#0072B2";
-const ORANGE: &str = "#D55E00";
-const GREY: &str = "#555";
-const FONT: &str =
-    "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif\"";
+const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
+const ORANGE: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+const GREY: RGBColor = RGBColor(0x55, 0x55, 0x55);
+const INK: RGBColor = RGBColor(0x1d, 0x1d, 0x1f);
+const GRID: RGBColor = RGBColor(0xe3, 0xe3, 0xe3);
+const PANEL: RGBColor = RGBColor(0xfa, 0xfa, 0xfa);
+/// The report body's font stack, so chart text matches the page.
+const FONT: &str = "system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans-serif";
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+type Plot<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Drawn = Result<(), DrawingAreaErrorKind<std::io::Error>>;
 
 /// Escapes text for XML/HTML content and attributes.
 pub fn esc(s: &str) -> String {
@@ -30,386 +43,304 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-fn open(out: &mut String, class: &str, w: f64, h: f64, label: &str) {
-    let _ = write!(
-        out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart {class}" role="img" aria-label="{l}" width="{w}" height="{h}" viewBox="0 0 {w} {h}" {FONT} font-size="12"><title>{l}</title>"#,
-        l = esc(label)
-    );
+/// Text of `px` pixels. The SVG backend writes `font-size` as the size it is given divided
+/// by 1.24 (its point-to-pixel guess), so the size is scaled up to come out as `px`.
+fn font(px: u32) -> TextStyle<'static> {
+    (FONT, f64::from(px) * 1.24).into_font().color(&INK)
 }
 
-/// Width in pixels of `s` at 12px, roughly (for margins).
-fn text_width(s: &str) -> f64 {
-    s.chars().count() as f64 * 7.0
+fn bold(px: u32) -> TextStyle<'static> {
+    (FONT, f64::from(px) * 1.24, FontStyle::Bold)
+        .into_font()
+        .color(&INK)
 }
 
-/// Light-to-dark blue for a share in [0, 1].
-fn blues(t: f64) -> String {
-    let t = t.clamp(0.0, 1.0);
-    let (a, b) = ((247.0, 251.0, 255.0), (8.0, 48.0, 107.0));
-    let mix = |x: f64, y: f64| (x + (y - x) * t).round() as u8;
+/// An axis of `n` categories in integer steps, category `i` spanning `2i..2i + 2` with its
+/// one key point (label) at the centre `2i + 1`. Integers because plotters formats only
+/// integer axes with custom key points; doubled so each centre is a whole number.
+fn categories(n: usize) -> WithKeyPoints<RangedCoordi32> {
+    let n = n.max(1) as i32;
+    (0..2 * n).with_key_points((0..n).map(|i| 2 * i + 1).collect())
+}
+
+/// Draws a `w`×`h` chart with `draw` and returns the SVG, its opening tag replaced by one
+/// with `class="chart {class}"`, `role="img"`, an `aria-label` and a `<title>`. The width
+/// and height stay (standalone .svg files keep their size); the page's CSS scales the
+/// chart down through the `viewBox`.
+fn chart(
+    class: &str,
+    label: &str,
+    (w, h): (u32, u32),
+    draw: impl FnOnce(&Area) -> Drawn,
+) -> String {
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, (w, h)).into_drawing_area();
+        // Writing into a String has no I/O to fail and the font-less text layout is only
+        // an estimate that cannot fail, so an error here is a bug in this module.
+        draw(&root)
+            .and_then(|()| root.present())
+            .expect("plotters cannot fail drawing into a String");
+    }
+    let body = buf.find('>').map_or("", |end| &buf[end + 1..]);
     format!(
-        "#{:02x}{:02x}{:02x}",
-        mix(a.0, b.0),
-        mix(a.1, b.1),
-        mix(a.2, b.2)
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart {class}" role="img" aria-label="{l}" width="{w}" height="{h}" viewBox="0 0 {w} {h}"><title>{l}</title>{body}"#,
+        l = esc(label),
+        body = body.trim_end()
     )
 }
 
-/// Round tick step giving at most about five ticks up to `max`.
-fn tick_step(max: f64) -> f64 {
-    if max <= 0.0 {
-        return 1.0;
+/// Legend swatches and their names in a row from `x` along the top strip `area`.
+fn legend(area: &Area, mut x: i32, items: &[(&str, ShapeStyle)]) -> Drawn {
+    for (name, style) in items {
+        area.draw(&Rectangle::new([(x, 8), (x + 12, 20)], *style))?;
+        area.draw_text(
+            name,
+            &font(12).pos(Pos::new(HPos::Left, VPos::Center)),
+            (x + 16, 14),
+        )?;
+        x += 16 + area.estimate_text_size(name, &font(12))?.0 as i32 + 14;
     }
-    let raw = max / 5.0;
-    let p = 10f64.powf(raw.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * p)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * p)
-        .max(1.0)
+    Ok(())
+}
+
+/// The unit confidence axis (0 to 1) against 0..`ymax`, on a light panel with horizontal
+/// grid lines, below a 28-pixel strip left for the legend.
+fn frame<'a, 'b>(
+    body: &'a Area<'b>,
+    ymax: f64,
+    ylabel: &str,
+    yfmt: &'a dyn Fn(&f64) -> String,
+) -> Result<Plot<'a, 'b>, DrawingAreaErrorKind<std::io::Error>> {
+    let mut c = ChartBuilder::on(body)
+        .margin_right(20)
+        .margin_top(6)
+        .x_label_area_size(44)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0.0..1.0, 0.0..ymax)?;
+    c.plotting_area().fill(&PANEL)?;
+    c.configure_mesh()
+        .disable_x_mesh()
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(yfmt)
+        .bold_line_style(GRID)
+        .light_line_style(TRANSPARENT)
+        .axis_style(GREY)
+        .label_style(font(12).color(&GREY))
+        .axis_desc_style(font(12))
+        .x_desc("confidence of the predicted label")
+        .y_desc(ylabel)
+        .draw()?;
+    Ok(c)
 }
 
 /// Confusion matrix as a heat map: rows gold, columns predicted; colour is the share of
 /// the gold row (recall for the diagonal), text the count and that share.
 pub fn confusion(labels: &[String], counts: &[Vec<u64>]) -> String {
     let k = labels.len().max(1);
-    let cell = (480.0 / k as f64).clamp(40.0, 80.0);
-    let left = labels.iter().map(|l| text_width(l)).fold(40.0, f64::max) + 34.0;
-    let top = labels
-        .iter()
-        .map(|l| text_width(l))
-        .fold(40.0, f64::max)
-        .min(120.0)
-        + 30.0;
-    let (w, h) = (left + cell * k as f64 + 10.0, top + cell * k as f64 + 10.0);
-    let mut s = String::new();
-    open(
-        &mut s,
-        "confusion",
-        w,
-        h,
-        "Confusion matrix: rows are gold labels, columns predicted labels",
-    );
-    let _ = write!(
-        s,
-        r#"<text x="{x}" y="14" text-anchor="middle" fill="{GREY}">predicted →</text>"#,
-        x = left + cell * k as f64 / 2.0
-    );
-    let _ = write!(
-        s,
-        r#"<text transform="translate(14 {y}) rotate(-90)" text-anchor="middle" fill="{GREY}">gold →</text>"#,
-        y = top + cell * k as f64 / 2.0
-    );
-    for (j, l) in labels.iter().enumerate() {
-        let x = left + cell * (j as f64 + 0.5);
-        let _ = write!(
-            s,
-            r#"<text transform="translate({x} {y}) rotate(-35)" text-anchor="start">{l}</text>"#,
-            y = top - 6.0,
-            l = esc(l)
-        );
-        let _ = write!(
-            s,
-            r#"<text x="{x}" y="{y}" text-anchor="end" dominant-baseline="middle">{l}</text>"#,
-            x = left - 6.0,
-            y = top + cell * (j as f64 + 0.5),
-            l = esc(l)
-        );
-    }
-    for (i, row) in counts.iter().enumerate() {
-        let total: u64 = row.iter().sum();
-        for (j, &n) in row.iter().enumerate() {
-            let share = if total > 0 {
-                n as f64 / total as f64
-            } else {
-                0.0
-            };
-            let (x, y) = (left + cell * j as f64, top + cell * i as f64);
-            let ink = if share > 0.55 { "#fff" } else { "#111" };
-            let _ = write!(
-                s,
-                r##"<g><title>gold {g}, predicted {p}: {n} ({pc:.1}% of gold {g})</title><rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{fill}" stroke="#fff"/><text x="{cx}" y="{cy}" text-anchor="middle" fill="{ink}" font-size="14" font-weight="{fw}">{n}</text><text x="{cx}" y="{cy2}" text-anchor="middle" fill="{ink}" font-size="10">{pc:.0}%</text></g>"##,
-                g = esc(&labels[i]),
-                p = esc(&labels[j]),
-                pc = share * 100.0,
-                fill = blues(share),
-                cx = x + cell / 2.0,
-                cy = y + cell / 2.0,
-                cy2 = y + cell / 2.0 + 14.0,
-                fw = if i == j { "bold" } else { "normal" },
-            );
+    // Estimated like plotters' font-less layout does (0.7 em a byte) to size the margins.
+    let widest = labels.iter().map(|l| l.len()).max().unwrap_or(0) as u32 * 7;
+    let cell = (480 / k as u32).clamp(40, 80);
+    // Columns widen rather than rotate long names: plotters only turns text by right angles.
+    let col = cell.max(widest + 10);
+    let (top, left) = (48, widest.max(30) + 34);
+    let size = (left + col * k as u32 + 10, top + cell * k as u32 + 10);
+    let label = "Confusion matrix: rows are gold labels, columns predicted labels";
+    chart("confusion", label, size, |root| {
+        let mut c = ChartBuilder::on(root)
+            .margin_right(10)
+            .margin_bottom(10)
+            .set_label_area_size(LabelAreaPosition::Top, top)
+            .y_label_area_size(left)
+            .build_cartesian_2d(categories(k), categories(k))?;
+        // Plotters' y grows upwards; gold row `i` is category `k - 1 - i`.
+        let name = |v: i32| labels.get(v as usize / 2).cloned().unwrap_or_default();
+        c.configure_mesh()
+            .disable_mesh()
+            // Hidden rather than disabled: plotters drops the labels of a disabled axis.
+            .axis_style(TRANSPARENT)
+            .x_labels(k)
+            .y_labels(k)
+            .x_label_formatter(&|v| name(*v))
+            .y_label_formatter(&|v| name(2 * k as i32 - v))
+            .label_style(font(12))
+            .axis_desc_style(font(12).color(&GREY))
+            .x_desc("predicted →")
+            .y_desc("gold →")
+            .draw()?;
+        let blues = DerivedColorMap::new(&[RGBColor(247, 251, 255), RGBColor(8, 48, 107)]);
+        for (i, row) in counts.iter().enumerate() {
+            let total: u64 = row.iter().sum();
+            for (j, &n) in row.iter().enumerate() {
+                let share = if total > 0 {
+                    n as f64 / total as f64
+                } else {
+                    0.0
+                };
+                let (x, y) = (2 * j as i32, 2 * (k - 1 - i) as i32);
+                let cell = [(x, y), (x + 2, y + 2)];
+                c.draw_series([
+                    Rectangle::new(cell, blues.get_color(share as f32).filled()),
+                    Rectangle::new(cell, WHITE.stroke_width(1)),
+                ])?;
+                // White text on the dark end of the scale, dark text on the light end.
+                let ink = if share > 0.55 { WHITE } else { INK };
+                let count = if i == j { bold(14) } else { font(14) };
+                let count = count.color(&ink).pos(Pos::new(HPos::Center, VPos::Bottom));
+                let pct = font(10).color(&ink).pos(Pos::new(HPos::Center, VPos::Top));
+                c.draw_series([EmptyElement::at((x + 1, y + 1))
+                    + Text::new(n.to_string(), (0, 4), count)
+                    + Text::new(format!("{:.0}%", share * 100.0), (0, 6), pct)])?;
+            }
         }
-    }
-    s.push_str("</svg>");
-    s
-}
-
-/// Plot frame: axes with ticks from 0 to 1 on x and 0 to `ymax` on y.
-struct Frame {
-    left: f64,
-    top: f64,
-    pw: f64,
-    ph: f64,
-    ymax: f64,
-}
-
-impl Frame {
-    fn x(&self, v: f64) -> f64 {
-        self.left + v * self.pw
-    }
-    fn y(&self, v: f64) -> f64 {
-        self.top + self.ph - v / self.ymax * self.ph
-    }
-    fn axes(&self, s: &mut String, xlabel: &str, ylabel: &str, ystep: f64, percent_y: bool) {
-        let (x0, y0) = (self.left, self.top + self.ph);
-        let _ = write!(
-            s,
-            r##"<rect x="{x0}" y="{t}" width="{w}" height="{h}" fill="#fafafa" stroke="none"/>"##,
-            t = self.top,
-            w = self.pw,
-            h = self.ph
-        );
-        let mut v = 0.0;
-        while v <= self.ymax + 1e-9 {
-            let y = self.y(v);
-            let label = if percent_y {
-                format!("{v:.1}")
-            } else {
-                format!("{}", v as u64)
-            };
-            let _ = write!(
-                s,
-                r##"<line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" stroke="#e3e3e3"/><text x="{tx}" y="{y}" text-anchor="end" dominant-baseline="middle" fill="{GREY}">{label}</text>"##,
-                x1 = x0 + self.pw,
-                tx = x0 - 6.0
-            );
-            v += ystep;
-        }
-        for i in 0..=5 {
-            let v = i as f64 / 5.0;
-            let x = self.x(v);
-            let _ = write!(
-                s,
-                r#"<line x1="{x}" y1="{y0}" x2="{x}" y2="{y1}" stroke="{GREY}"/><text x="{x}" y="{ty}" text-anchor="middle" fill="{GREY}">{v:.1}</text>"#,
-                y1 = y0 + 4.0,
-                ty = y0 + 18.0
-            );
-        }
-        let _ = write!(
-            s,
-            r#"<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="{GREY}"/><line x1="{x0}" y1="{t}" x2="{x0}" y2="{y0}" stroke="{GREY}"/>"#,
-            x1 = x0 + self.pw,
-            t = self.top
-        );
-        let _ = write!(
-            s,
-            r#"<text x="{x}" y="{y}" text-anchor="middle">{xl}</text><text transform="translate(14 {ym}) rotate(-90)" text-anchor="middle">{yl}</text>"#,
-            x = self.left + self.pw / 2.0,
-            y = y0 + 36.0,
-            ym = self.top + self.ph / 2.0,
-            xl = esc(xlabel),
-            yl = esc(ylabel)
-        );
-    }
+        Ok(())
+    })
 }
 
 /// Reliability diagram: per bin, accuracy as a bar and the gap to the bin's mean
-/// confidence as a hatched box; the diagonal is perfect calibration.
+/// confidence as an orange box; the diagonal is perfect calibration.
 pub fn reliability(r: &Reliability) -> String {
-    let f = Frame {
-        left: 52.0,
-        top: 44.0,
-        pw: 280.0,
-        ph: 240.0,
-        ymax: 1.0,
-    };
-    let mut s = String::new();
-    open(
-        &mut s,
-        "reliability",
-        360.0,
-        334.0,
-        &format!(
-            "Reliability diagram: accuracy per confidence bin; expected calibration error {:.3}",
-            r.ece
-        ),
+    let label = format!(
+        "Reliability diagram: accuracy per confidence bin; expected calibration error {:.3}",
+        r.ece
     );
-    s.push_str(r##"<defs><pattern id="gap" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#D55E0022"/><line x1="0" y1="0" x2="0" y2="6" stroke="#D55E00" stroke-width="2"/></pattern></defs>"##);
-    f.axes(
-        &mut s,
-        "confidence of the predicted label",
-        "accuracy",
-        0.2,
-        true,
-    );
-    let _ = write!(
-        s,
-        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{GREY}" stroke-dasharray="4 3"/>"#,
-        f.x(0.0),
-        f.y(0.0),
-        f.x(1.0),
-        f.y(1.0)
-    );
-    for b in &r.bins {
-        let (Some(acc), Some(conf)) = (b.accuracy, b.mean_confidence) else {
-            continue;
-        };
-        let (x, w) = (f.x(b.lo) + 1.5, (b.hi - b.lo) * f.pw - 3.0);
-        let _ = write!(
-            s,
-            r#"<g><title>confidence {lo:.1}–{hi:.1}: n = {n}, accuracy {acc:.3}, mean confidence {conf:.3}</title><rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{BLUE}"/>"#,
-            lo = b.lo,
-            hi = b.hi,
-            n = b.n,
-            y = f.y(acc),
-            h = f.y(0.0) - f.y(acc),
-        );
-        let (a, c) = (f.y(acc), f.y(conf));
-        let _ = write!(
-            s,
-            r#"<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="url(#gap)" stroke="{ORANGE}" stroke-width="1"/>"#,
-            y = a.min(c),
-            h = (a - c).abs().max(0.5)
-        );
-        let _ = write!(
-            s,
-            r#"<text x="{tx}" y="{ty}" text-anchor="middle" font-size="10" fill="{GREY}">{n}</text></g>"#,
-            tx = x + w / 2.0,
-            ty = f.top - 5.0,
-            n = b.n
-        );
-    }
-    let _ = write!(
-        s,
-        r#"<text x="{x}" y="18" font-weight="bold">ECE {ece:.3}</text><rect x="{lx}" y="8" width="12" height="12" fill="{BLUE}"/><text x="{lt}" y="18">accuracy</text><rect x="{gx}" y="8" width="12" height="12" fill="url(#gap)" stroke="{ORANGE}"/><text x="{gt}" y="18">gap to confidence</text>"#,
-        x = f.left,
-        ece = r.ece,
-        lx = f.left + 80.0,
-        lt = f.left + 96.0,
-        gx = f.left + 170.0,
-        gt = f.left + 186.0
-    );
-    s.push_str("</svg>");
-    s
+    chart("reliability", &label, (360, 350), |root| {
+        let (top, body) = root.split_vertically(28);
+        let ece = format!("ECE {:.3}", r.ece);
+        top.draw_text(
+            &ece,
+            &bold(12).pos(Pos::new(HPos::Left, VPos::Center)),
+            (50, 14),
+        )?;
+        // An outline, not a fill: the gap often lies over the accuracy bar (an
+        // under-confident bin), where a translucent fill would muddy the blue.
+        let gap = ORANGE.stroke_width(2);
+        let at = 50 + top.estimate_text_size(&ece, &bold(12))?.0 as i32 + 14;
+        legend(
+            &top,
+            at,
+            &[("accuracy", BLUE.filled()), ("gap to confidence", gap)],
+        )?;
+        // Room above the panel for each bin's count.
+        let body = body.margin(12, 0, 0, 0);
+        let mut c = frame(&body, 1.0, "accuracy", &|v| format!("{v:.1}"))?;
+        let small = font(10)
+            .color(&GREY)
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        for b in &r.bins {
+            let (Some(acc), Some(conf)) = (b.accuracy, b.mean_confidence) else {
+                continue;
+            };
+            let pad = (b.hi - b.lo) * 0.05;
+            let (x0, x1) = (b.lo + pad, b.hi - pad);
+            c.draw_series([
+                Rectangle::new([(x0, 0.0), (x1, acc)], BLUE.filled()),
+                Rectangle::new([(x0, acc), (x1, conf)], gap),
+            ])?;
+            c.draw_series([EmptyElement::at(((b.lo + b.hi) / 2.0, 1.0))
+                + Text::new(b.n.to_string(), (0, -4), small.clone())])?;
+        }
+        // Over the bars, so their distance from perfect calibration shows.
+        c.draw_series([DashedPathElement::new(
+            vec![(0.0, 0.0), (1.0, 1.0)],
+            4,
+            3,
+            GREY,
+        )])?;
+        Ok(())
+    })
 }
 
 /// Histogram of confidence, right answers stacked under wrong ones.
 pub fn histogram(r: &Reliability) -> String {
-    let max = r.bins.iter().map(|b| b.n).max().unwrap_or(0) as f64;
-    let step = tick_step(max);
-    let ymax = ((max / step).ceil() * step).max(step);
-    let f = Frame {
-        left: 52.0,
-        top: 30.0,
-        pw: 280.0,
-        ph: 240.0,
-        ymax,
-    };
-    let mut s = String::new();
-    open(
-        &mut s,
-        "histogram",
-        360.0,
-        320.0,
-        "Confidence histogram: right and wrong answers per confidence bin",
-    );
-    f.axes(
-        &mut s,
-        "confidence of the predicted label",
-        "paragraphs",
-        step,
-        false,
-    );
-    for b in &r.bins {
-        if b.n == 0 {
-            continue;
+    let label = "Confidence histogram: right and wrong answers per confidence bin";
+    chart("histogram", label, (360, 320), |root| {
+        let (top, body) = root.split_vertically(28);
+        legend(
+            &top,
+            50,
+            &[("right", BLUE.filled()), ("wrong", ORANGE.filled())],
+        )?;
+        let max = r.bins.iter().map(|b| b.n).max().unwrap_or(0) as f64;
+        // Headroom over the tallest bar; plotters picks round ticks inside the range.
+        let ymax = (max * 1.08).max(1.0);
+        let mut c = frame(&body, ymax, "paragraphs", &|v| format!("{v:.0}"))?;
+        for b in r.bins.iter().filter(|b| b.n > 0) {
+            let pad = (b.hi - b.lo) * 0.05;
+            let (x0, x1) = (b.lo + pad, b.hi - pad);
+            let (right, all) = (b.correct as f64, b.n as f64);
+            c.draw_series([
+                Rectangle::new([(x0, 0.0), (x1, right)], BLUE.filled()),
+                Rectangle::new([(x0, right), (x1, all)], ORANGE.filled()),
+            ])?;
         }
-        let wrong = b.n - b.correct;
-        let (x, w) = (f.x(b.lo) + 1.5, (b.hi - b.lo) * f.pw - 3.0);
-        let _ = write!(
-            s,
-            r#"<g><title>confidence {lo:.1}–{hi:.1}: {c} right, {wrong} wrong</title><rect x="{x}" y="{yc}" width="{w}" height="{hc}" fill="{BLUE}"/><rect x="{x}" y="{yw}" width="{w}" height="{hw}" fill="{ORANGE}"/></g>"#,
-            lo = b.lo,
-            hi = b.hi,
-            c = b.correct,
-            yc = f.y(b.correct as f64),
-            hc = f.y(0.0) - f.y(b.correct as f64),
-            yw = f.y(b.n as f64),
-            hw = f.y(b.correct as f64) - f.y(b.n as f64),
-        );
-    }
-    let _ = write!(
-        s,
-        r#"<rect x="{a}" y="8" width="12" height="12" fill="{BLUE}"/><text x="{b}" y="18">right</text><rect x="{c}" y="8" width="12" height="12" fill="{ORANGE}"/><text x="{d}" y="18">wrong</text>"#,
-        a = f.left,
-        b = f.left + 16.0,
-        c = f.left + 64.0,
-        d = f.left + 80.0
-    );
-    s.push_str("</svg>");
-    s
+        Ok(())
+    })
 }
 
 /// Forest plot: one row per group with its estimate and interval, and the overall value
 /// as a dashed line.
 pub fn forest(metric: &str, rows: &[(String, u64, Estimate)], overall: f64) -> String {
-    let left = rows
+    let names: Vec<String> = rows
         .iter()
-        .map(|(g, n, _)| text_width(&format!("{g} (n={n})")))
-        .fold(80.0, f64::max)
-        + 16.0;
-    let row_h = 22.0;
-    let (pw, top) = (320.0, 34.0);
-    let h = top + row_h * rows.len() as f64 + 44.0;
-    let w = left + pw + 20.0;
-    let x = |v: f64| left + v.clamp(0.0, 1.0) * pw;
-    let mut s = String::new();
-    open(
-        &mut s,
-        "forest",
-        w,
-        h,
-        &format!("{metric} per group with 95% intervals"),
-    );
-    let y_end = top + row_h * rows.len() as f64;
-    for i in 0..=5 {
-        let v = i as f64 / 5.0;
-        let _ = write!(
-            s,
-            r##"<line x1="{x}" y1="{top}" x2="{x}" y2="{y_end}" stroke="#e3e3e3"/><text x="{x}" y="{ty}" text-anchor="middle" fill="{GREY}">{v:.1}</text>"##,
-            x = x(v),
-            ty = y_end + 16.0
-        );
-    }
-    let _ = write!(
-        s,
-        r#"<line x1="{ox}" y1="{t}" x2="{ox}" y2="{y_end}" stroke="{ORANGE}" stroke-dasharray="4 3"/><text x="{ox}" y="{ty}" text-anchor="middle" fill="{ORANGE}">all {overall:.3}</text><text x="{mx}" y="{ly}" text-anchor="middle">{m}</text>"#,
-        ox = x(overall),
-        t = top - 6.0,
-        ty = top - 10.0,
-        mx = left + pw / 2.0,
-        ly = y_end + 34.0,
-        m = esc(metric)
-    );
-    for (i, (g, n, e)) in rows.iter().enumerate() {
-        let y = top + row_h * (i as f64 + 0.5);
-        let _ = write!(
-            s,
-            r#"<g><title>{g}: {v:.3} [{lo:.3}, {hi:.3}], n = {n}</title><text x="{tx}" y="{y}" text-anchor="end" dominant-baseline="middle">{g} (n={n})</text><line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" stroke="{BLUE}" stroke-width="2"/><circle cx="{cx}" cy="{y}" r="4.5" fill="{BLUE}"/></g>"#,
-            g = esc(g),
-            v = e.value,
-            lo = e.lo,
-            hi = e.hi,
-            tx = left - 8.0,
-            x1 = x(e.lo),
-            x2 = x(e.hi),
-            cx = x(e.value)
-        );
-    }
-    s.push_str("</svg>");
-    s
+        .map(|(g, n, _)| format!("{g} (n={n})"))
+        .collect();
+    let left = names.iter().map(|s| s.len() as u32 * 7).fold(80, u32::max) + 16;
+    let (row_h, top) = (22, 34);
+    let n = rows.len();
+    let size = (left + 320 + 20, top + row_h * n as u32 + 44);
+    let label = format!("{metric} per group with 95% intervals");
+    chart("forest", &label, size, |root| {
+        let mut c = ChartBuilder::on(root)
+            .margin_top(top)
+            .margin_right(20)
+            .x_label_area_size(44)
+            .y_label_area_size(left)
+            .build_cartesian_2d(0.0..1.0, categories(n))?;
+        // Plotters' y grows upwards; group `i` is category `n - 1 - i`.
+        let top_y = 2 * n.max(1) as i32;
+        let name = |v: i32| {
+            names
+                .get(((top_y - v) / 2) as usize)
+                .cloned()
+                .unwrap_or_default()
+        };
+        c.configure_mesh()
+            .disable_y_mesh()
+            .x_labels(6)
+            .y_labels(n.max(1))
+            .x_label_formatter(&|v| format!("{v:.1}"))
+            .y_label_formatter(&|v| name(*v))
+            .bold_line_style(GRID)
+            .light_line_style(TRANSPARENT)
+            .axis_style(GREY)
+            .x_label_style(font(12).color(&GREY))
+            .y_label_style(font(12))
+            .axis_desc_style(font(12))
+            .x_desc(metric)
+            .draw()?;
+        let all = overall.clamp(0.0, 1.0);
+        c.draw_series([DashedPathElement::new(
+            vec![(all, 0), (all, top_y)],
+            4,
+            3,
+            ORANGE,
+        )])?;
+        let note = font(12)
+            .color(&ORANGE)
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        c.draw_series([
+            EmptyElement::at((all, top_y)) + Text::new(format!("all {overall:.3}"), (0, -6), note)
+        ])?;
+        c.draw_series(rows.iter().enumerate().map(|(i, (_, _, e))| {
+            let [lo, v, hi] = [e.lo, e.value, e.hi].map(|x| x.clamp(0.0, 1.0));
+            let y = top_y - 1 - 2 * i as i32;
+            ErrorBar::new_horizontal(y, lo, v, hi, BLUE.filled().stroke_width(2), 9)
+        }))?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -427,8 +358,8 @@ mod tests {
     #[test]
     fn every_count_is_written_as_text() {
         let svg = confusion(&["x".into(), "y".into()], &[vec![7, 3], vec![0, 12]]);
-        for n in [">7<", ">3<", ">0<", ">12<"] {
-            assert!(svg.contains(n), "{n}");
+        for n in [">\n7\n<", ">\n3\n<", ">\n0\n<", ">\n12\n<"] {
+            assert!(svg.contains(n), "{n:?}");
         }
     }
 
@@ -437,14 +368,9 @@ mod tests {
         let r = bins(&[], &[], 10);
         for svg in [reliability(&r), histogram(&r), forest("accuracy", &[], 0.5)] {
             assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+            assert_eq!(svg.matches("<svg").count(), 1);
+            assert!(svg.contains("viewBox") && svg.contains("<title>"));
             assert!(!svg.contains("NaN"));
         }
-    }
-
-    #[test]
-    fn tick_steps_are_round() {
-        assert_eq!(tick_step(9.0), 2.0);
-        assert_eq!(tick_step(230.0), 50.0);
-        assert_eq!(tick_step(3.0), 1.0);
     }
 }
