@@ -428,6 +428,17 @@ impl DataArgs {
 
 /// What a model's confidence is, for the report's reader.
 fn confidence_meaning(model: &Model) -> String {
+    if model.recipe().calibrate == Calibration::Temperature {
+        let scales: Vec<String> = model
+            .heads()
+            .iter()
+            .map(|h| format!("{} {:.2}", h.name, h.scale()))
+            .collect();
+        return format!(
+            "probability from the scores times a per-head scale fitted on out-of-fold training scores (temperature scaling: {}); check the reliability diagrams on data like yours",
+            scales.join(", ")
+        );
+    }
     match model.recipe().loss {
         Loss::SquaredHinge => "sigmoid of the SVM margin, normalised over classes: a ranking score, not a calibrated probability (see the reliability diagrams)".into(),
         Loss::Logistic => "the logistic model's probability of the label".into(),
