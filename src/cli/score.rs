@@ -234,7 +234,8 @@ fn pipeline(
             }
             Ok(writer)
         });
-        // Scoring, on the rayon pool.
+        // Scoring, on the rayon pool, with scorers (and their caches) kept across batches.
+        let scorers = model.scorer_pool();
         let mut failure: Option<anyhow::Error> = None;
         for item in scored_rx {
             let (input, records) = match item {
@@ -249,7 +250,7 @@ fn pipeline(
             let results: Vec<Result<Vec<(usize, f32)>, stance::Error>> = records
                 .par_iter()
                 .map_init(
-                    || model.scorer(),
+                    || scorers.get(),
                     |scorer, rec| {
                         let path = &paths[input];
                         score_record(

@@ -107,7 +107,7 @@ pub struct CharCache {
 }
 
 /// log2 of the cache's slots.
-const CHAR_CACHE_BITS: u32 = 12;
+const CHAR_CACHE_BITS: u32 = 16;
 
 impl Default for CharCache {
     fn default() -> Self {

@@ -40,6 +40,7 @@ use crate::features::{Analysis, CharCache, FittedFeatures, RowScratch, SparseRow
 use crate::labels::HeadPrediction;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// A trained multi-head model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -156,6 +157,33 @@ impl Model {
         self.parts.n_train
     }
 
+    /// A pool of scorers for parallel scoring: scorers (and their warm caches) are
+    /// reused from one parallel job to the next instead of being rebuilt cold.
+    ///
+    /// ```
+    /// # use stance::model::{train, Recipe, TrainingSet};
+    /// use rayon::prelude::*;
+    /// # let data = TrainingSet::new(
+    /// #     ["leave now", "leaving is right", "stay", "staying is right"].map(String::from).to_vec(),
+    /// #     vec![("stance".into(), ["favor", "favor", "against", "against"].map(String::from).to_vec())],
+    /// #     None,
+    /// # ).unwrap();
+    /// # let model = train(&Recipe::default(), &data).unwrap();
+    /// let pool = model.scorer_pool();
+    /// let texts = vec!["we should leave"; 1000];
+    /// let labels: Vec<usize> = texts
+    ///     .par_iter()
+    ///     .map_init(|| pool.get(), |scorer, text| scorer.score(text, None).unwrap()[0].label)
+    ///     .collect();
+    /// assert_eq!(labels.len(), 1000);
+    /// ```
+    pub fn scorer_pool(&self) -> ScorerPool<'_> {
+        ScorerPool {
+            model: self,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
     /// A scorer with its own buffers; make one per thread.
     pub fn scorer(&self) -> Scorer<'_> {
         Scorer {
@@ -227,6 +255,54 @@ impl Model {
                 target: t.to_string(),
                 known: info.values.clone(),
             }),
+        }
+    }
+}
+
+/// Scorers to lend out, see [`Model::scorer_pool`].
+pub struct ScorerPool<'m> {
+    model: &'m Model,
+    idle: Mutex<Vec<Scorer<'m>>>,
+}
+
+impl<'m> ScorerPool<'m> {
+    /// An idle scorer, or a new one; it returns to the pool when dropped.
+    pub fn get(&self) -> PooledScorer<'_, 'm> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        PooledScorer {
+            scorer: Some(idle.unwrap_or_else(|| self.model.scorer())),
+            pool: self,
+        }
+    }
+}
+
+/// A scorer on loan from a [`ScorerPool`].
+pub struct PooledScorer<'p, 'm> {
+    scorer: Option<Scorer<'m>>,
+    pool: &'p ScorerPool<'m>,
+}
+
+impl<'m> std::ops::Deref for PooledScorer<'_, 'm> {
+    type Target = Scorer<'m>;
+    fn deref(&self) -> &Scorer<'m> {
+        self.scorer.as_ref().expect("present until dropped")
+    }
+}
+
+impl<'m> std::ops::DerefMut for PooledScorer<'_, 'm> {
+    fn deref_mut(&mut self) -> &mut Scorer<'m> {
+        self.scorer.as_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for PooledScorer<'_, '_> {
+    fn drop(&mut self) {
+        if let Some(s) = self.scorer.take() {
+            self.pool
+                .idle
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(s);
         }
     }
 }
