@@ -286,10 +286,11 @@ fn head_data(
         gold.push(ids);
     }
     let bar = ui.bar(rows.texts.len() as u64, "scoring");
+    let scorers = model.scorer_pool();
     let predicted: Vec<Result<Vec<(usize, f32)>, stance::Error>> = (0..rows.texts.len())
         .into_par_iter()
         .map_init(
-            || model.scorer(),
+            || scorers.get(),
             |scorer, i| {
                 let target = targets.map(|t| t[i].as_str());
                 let out = scorer
