@@ -250,7 +250,7 @@ pub fn train_rows(
             (Some(_), TargetMode::Crossed) => jobs.push((h, Job::Crossed)),
         }
     }
-    let fitted: Vec<Result<Vec<(Option<u32>, Vec<f32>, Vec<f32>)>>> = jobs
+    let fitted: Vec<Result<Vec<FittedGroup>>> = jobs
         .par_iter()
         .map(|&(h, job)| {
             let head = &data.heads[h];
@@ -360,6 +360,9 @@ pub fn train_rows(
         n_train: rows.len(),
     }))
 }
+
+/// One group's fit: its target (none: shared), weights (features × width) and bias.
+type FittedGroup = (Option<u32>, Vec<f32>, Vec<f32>);
 
 #[derive(Debug, Clone, Copy)]
 enum Job {
