@@ -307,7 +307,14 @@ fn held_out_calibration(dir: &std::path::Path, calibrate: &str) -> (String, Vec<
     stance()
         .args(["train", "-q", "--data"])
         .arg(repo("data/train.csv"))
-        .args(["--label", "stance", "--label", "tone", "--calibrate", calibrate])
+        .args([
+            "--label",
+            "stance",
+            "--label",
+            "tone",
+            "--calibrate",
+            calibrate,
+        ])
         .args(["--char-ngrams", "0", "--out"])
         .arg(&model)
         .assert()
@@ -350,7 +357,10 @@ fn temperature_calibration_keeps_labels_and_lowers_held_out_calibration_error() 
     let dir = tempfile::tempdir().unwrap();
     let (raw_labels, raw_ece) = held_out_calibration(dir.path(), "none");
     let (cal_labels, cal_ece) = held_out_calibration(dir.path(), "temperature");
-    assert_eq!(raw_labels, cal_labels, "a positive scale cannot change a label");
+    assert_eq!(
+        raw_labels, cal_labels,
+        "a positive scale cannot change a label"
+    );
     for (raw, cal) in raw_ece.iter().zip(&cal_ece) {
         assert!(cal < &(raw / 2.0), "ECE {raw} -> {cal}");
         assert!(*cal < 0.08, "calibrated ECE {cal}");

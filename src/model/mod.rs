@@ -209,17 +209,17 @@ impl Model {
             && p.weights.iter().chain(&p.bias).all(|w| w.is_finite())
             && p.heads.iter().all(|h| {
                 h.scale.is_finite() && h.scale > 0.0 && {
-                // A binary head has one output per group, a k-class head k.
-                let width = if h.labels.len() == 2 {
-                    1
-                } else {
-                    h.labels.len()
-                };
-                h.labels.len() >= 2
-                    && h.groups.iter().all(|g| {
-                        g.width as usize == width
-                            && g.offset as usize + g.width as usize <= p.n_outputs
-                    })
+                    // A binary head has one output per group, a k-class head k.
+                    let width = if h.labels.len() == 2 {
+                        1
+                    } else {
+                        h.labels.len()
+                    };
+                    h.labels.len() >= 2
+                        && h.groups.iter().all(|g| {
+                            g.width as usize == width
+                                && g.offset as usize + g.width as usize <= p.n_outputs
+                        })
                 }
             })
     }

@@ -10,13 +10,13 @@ mod metrics;
 pub mod render;
 pub mod svg;
 
+pub use crate::model::stratified_folds;
 pub use bootstrap::{Bootstrap, Estimate, HeadComparison, HeadEstimates};
 pub use calibration::{reliability, Reliability};
 pub use document::{
     fold_rows, Comparison, ErrorCase, FoldRow, GroupRow, HeadData, HeadSection, ModelSection,
     Report, ReportOptions,
 };
-pub use crate::model::stratified_folds;
 pub use metrics::{ClassMetrics, Confusion};
 
 use serde_json::{json, Map, Value};
