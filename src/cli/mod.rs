@@ -175,6 +175,28 @@ enum CalibrateArg {
     Temperature,
 }
 
+/// Each flag's value enum maps onto the library's type; `tune`'s grid parses the same names.
+macro_rules! value_into {
+    ($($arg:ident => $ty:ident { $($from:ident => $to:ident),+ })+) => {$(
+        impl From<$arg> for $ty {
+            fn from(a: $arg) -> $ty {
+                match a {
+                    $($arg::$from => $ty::$to),+
+                }
+            }
+        }
+    )+};
+}
+
+value_into! {
+    LossArg => Loss { Svm => SquaredHinge, Logistic => Logistic }
+    ClassWeightArg => ClassWeight { Uniform => Uniform, Balanced => Balanced }
+    TermWeightArg => TermWeight { Sublinear => Sublinear, Raw => Raw, Binary => Binary }
+    TargetModeArg => TargetMode { PerTarget => PerTarget, Crossed => Crossed }
+    NbCountsArg => NbCounts { Values => Values, Binary => Binary }
+    CalibrateArg => Calibration { None => None, Temperature => Temperature }
+}
+
 /// The training recipe, shared by `train` and `cv`.
 #[derive(Debug, Args)]
 struct RecipeArgs {
@@ -264,11 +286,7 @@ impl RecipeArgs {
             char_ngrams: self.char_ngrams,
             word_min_df: self.word_min_df,
             char_min_df: self.char_min_df,
-            term_weight: match self.term_weight {
-                TermWeightArg::Sublinear => TermWeight::Sublinear,
-                TermWeightArg::Raw => TermWeight::Raw,
-                TermWeightArg::Binary => TermWeight::Binary,
-            },
+            term_weight: self.term_weight.into(),
             hash_bits: self.hash_bits,
             target_terms,
             voice: self.voice,
@@ -276,33 +294,18 @@ impl RecipeArgs {
         features.validate().map_err(anyhow::Error::msg)?;
         Ok(Recipe {
             features,
-            loss: match self.loss {
-                LossArg::Logistic => Loss::Logistic,
-                LossArg::Svm => Loss::SquaredHinge,
-            },
+            loss: self.loss.into(),
             c: self.c,
-            class_weight: match self.class_weight {
-                ClassWeightArg::Uniform => ClassWeight::Uniform,
-                ClassWeightArg::Balanced => ClassWeight::Balanced,
-            },
+            class_weight: self.class_weight.into(),
             tol: self.tol,
             max_iter: self.max_iter,
             seed: self.seed,
-            target_mode: match self.target_mode {
-                TargetModeArg::Crossed => TargetMode::Crossed,
-                TargetModeArg::PerTarget => TargetMode::PerTarget,
-            },
+            target_mode: self.target_mode.into(),
             nb_alpha: (self.nb > 0.0).then_some(self.nb),
             nb_mix: self.nb_mix,
-            nb_counts: match self.nb_counts {
-                NbCountsArg::Values => NbCounts::Values,
-                NbCountsArg::Binary => NbCounts::Binary,
-            },
+            nb_counts: self.nb_counts.into(),
             label_weights: self.label_weights.clone(),
-            calibrate: match self.calibrate {
-                CalibrateArg::None => Calibration::None,
-                CalibrateArg::Temperature => Calibration::Temperature,
-            },
+            calibrate: self.calibrate.into(),
         })
     }
 }

@@ -7,12 +7,13 @@
 //! `term-weight`, `target-mode`, `voice`); `#` starts a comment. Every combination is tried.
 
 use super::cv::{evaluate_fold, load_folds};
+use super::{CalibrateArg, ClassWeightArg, LossArg, NbCountsArg, TargetModeArg, TermWeightArg};
 use super::{DataArgs, ReadArgs, RecipeArgs, Ui};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
-use stance::features::{NgramRange, TermWeight};
-use stance::model::{ClassWeight, Loss, NbCounts, Recipe, TargetMode};
+use stance::features::NgramRange;
+use stance::model::Recipe;
 use stance::report::{cv_json, HeadReport};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -233,55 +234,37 @@ fn expand(grid: &[(String, Vec<String>)]) -> Vec<Vec<(String, String)>> {
 }
 
 /// Sets one named recipe field from its text value.
+/// `value` parsed by the command-line flag's own value names, or the names it accepts.
+fn choice<A: ValueEnum + Into<T>, T>(value: &str) -> Result<T, String> {
+    A::from_str(value, false).map(Into::into).map_err(|_| {
+        let names: Vec<String> = A::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .map(|p| p.get_name().to_string())
+            .collect();
+        format!("value ({})", names.join(", "))
+    })
+}
+
 fn apply(r: &mut Recipe, name: &str, value: &str) -> Result<()> {
-    let bad = |what: &str| anyhow!("grid: '{value}' is not a valid {what} for '{name}'");
-    let num = || value.parse::<f64>().map_err(|_| bad("number"));
+    let bad = |what: String| anyhow!("grid: '{value}' is not a valid {what} for '{name}'");
+    let num = || value.parse::<f64>().map_err(|_| bad("number".into()));
     match name {
         "c" => r.c = num()?,
         "nb" => r.nb_alpha = Some(num()?).filter(|&a| a > 0.0),
         "nb-mix" => r.nb_mix = num()?,
-        "nb-counts" => {
-            r.nb_counts = match value {
-                "values" => NbCounts::Values,
-                "binary" => NbCounts::Binary,
-                _ => return Err(bad("NB counts (values, binary)")),
-            }
-        }
-        "loss" => {
-            r.loss = match value {
-                "svm" => Loss::SquaredHinge,
-                "logistic" => Loss::Logistic,
-                _ => return Err(bad("loss (svm, logistic)")),
-            }
-        }
-        "class-weight" => {
-            r.class_weight = match value {
-                "uniform" => ClassWeight::Uniform,
-                "balanced" => ClassWeight::Balanced,
-                _ => return Err(bad("class weight (uniform, balanced)")),
-            }
-        }
+        "nb-counts" => r.nb_counts = choice::<NbCountsArg, _>(value).map_err(bad)?,
+        "loss" => r.loss = choice::<LossArg, _>(value).map_err(bad)?,
+        "class-weight" => r.class_weight = choice::<ClassWeightArg, _>(value).map_err(bad)?,
         "word-ngrams" => r.features.word_ngrams = value.parse::<NgramRange>().map_err(anyhow::Error::msg)?,
         "char-ngrams" => r.features.char_ngrams = value.parse::<NgramRange>().map_err(anyhow::Error::msg)?,
-        "word-min-df" => r.features.word_min_df = value.parse().map_err(|_| bad("count"))?,
-        "char-min-df" => r.features.char_min_df = value.parse().map_err(|_| bad("count"))?,
-        "term-weight" => {
-            r.features.term_weight = match value {
-                "sublinear" => TermWeight::Sublinear,
-                "raw" => TermWeight::Raw,
-                "binary" => TermWeight::Binary,
-                _ => return Err(bad("term weight (sublinear, raw, binary)")),
-            }
-        }
-        "target-mode" => {
-            r.target_mode = match value {
-                "crossed" => TargetMode::Crossed,
-                "per-target" => TargetMode::PerTarget,
-                _ => return Err(bad("target mode (crossed, per-target)")),
-            }
-        }
-        "voice" => r.features.voice = value.parse().map_err(|_| bad("boolean (true, false)"))?,
-        _ => bail!("grid: unknown setting '{name}' (known: c, nb, nb-mix, nb-counts, loss, class-weight, word-ngrams, char-ngrams, word-min-df, char-min-df, term-weight, target-mode, voice)"),
+        "word-min-df" => r.features.word_min_df = value.parse().map_err(|_| bad("count".into()))?,
+        "char-min-df" => r.features.char_min_df = value.parse().map_err(|_| bad("count".into()))?,
+        "term-weight" => r.features.term_weight = choice::<TermWeightArg, _>(value).map_err(bad)?,
+        "target-mode" => r.target_mode = choice::<TargetModeArg, _>(value).map_err(bad)?,
+        "calibrate" => r.calibrate = choice::<CalibrateArg, _>(value).map_err(bad)?,
+        "voice" => r.features.voice = value.parse().map_err(|_| bad("boolean (true, false)".into()))?,
+        _ => bail!("grid: unknown setting '{name}' (known: c, nb, nb-mix, nb-counts, loss, class-weight, word-ngrams, char-ngrams, word-min-df, char-min-df, term-weight, target-mode, calibrate, voice)"),
     }
     Ok(())
 }
