@@ -111,7 +111,7 @@ impl Explanation {
 /// and per-feature contributions.
 pub fn explain(model: &Model, text: &str, target: Option<&str>) -> Result<Explanation, ScoreError> {
     let mut scorer = model.scorer();
-    let preds = scorer.score(text, target)?.to_vec();
+    let preds = scorer.score_with_row(text, target)?.to_vec();
     let t = model.target_index(target)?;
     let fitted = model.features();
     // The very tokens and row the scorer used, so the terms below are its own.

@@ -217,8 +217,8 @@ struct RecipeArgs {
     /// Word n-gram lengths, like 1-3 (0 = off).
     #[arg(long, default_value = "1-3", value_name = "MIN-MAX")]
     word_ngrams: NgramRange,
-    /// Character n-gram lengths inside word boundaries, like 2-5 (0 = off).
-    #[arg(long, default_value = "2-5", value_name = "MIN-MAX")]
+    /// Character n-gram lengths inside word boundaries, like 3-5 (0 = off).
+    #[arg(long, default_value = "3-5", value_name = "MIN-MAX")]
     char_ngrams: NgramRange,
     /// Keep word n-grams found in at least this many training texts.
     #[arg(long, default_value_t = 1, value_name = "COUNT")]

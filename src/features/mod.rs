@@ -14,6 +14,7 @@
 
 mod hashing;
 pub(crate) mod ngrams;
+mod project;
 mod table;
 mod target;
 mod vocab;
@@ -21,6 +22,7 @@ mod weighting;
 
 pub use hashing::Hashing;
 pub use ngrams::{Block, NgramRange};
+pub use project::Projector;
 pub use target::TargetTerms;
 pub use vocab::Vocabulary;
 pub use weighting::{l2_normalize, smooth_idf, TermWeight};
@@ -28,8 +30,6 @@ pub use weighting::{l2_normalize, smooth_idf, TermWeight};
 use crate::tokenize::{TokenStream, Tokenizer};
 use ngrams::NgramScratch;
 use serde::{Deserialize, Serialize};
-pub(crate) use table::prefetch;
-pub use table::CharCache;
 use table::{ColumnCounter, KeyTable};
 use vocab::KeyMap;
 
@@ -39,7 +39,7 @@ use vocab::KeyMap;
 /// |---|---|---|---|
 /// | `tokenizer` | ASCII quotes, lower-case, number shapes | normalisation filters | any chain |
 /// | `word_ngrams` | `1-3` | word n-gram lengths | `0` (off) or `1 <= min <= max <= 8` |
-/// | `char_ngrams` | `2-5` | character n-grams inside word boundaries | as above |
+/// | `char_ngrams` | `3-5` | character n-grams inside word boundaries | as above |
 /// | `word_min_df` | `1` | keep word n-grams seen in at least this many training texts | `>= 1` |
 /// | `char_min_df` | `2` | the same for character n-grams | `>= 1` |
 /// | `term_weight` | `Sublinear` | `1 + ln tf`, raw `tf`, or binary | |
@@ -65,7 +65,7 @@ impl Default for FeatureSpec {
         FeatureSpec {
             tokenizer: Tokenizer::default(),
             word_ngrams: NgramRange::new(1, 3),
-            char_ngrams: NgramRange::new(2, 5),
+            char_ngrams: NgramRange::new(3, 5),
             word_min_df: 1,
             char_min_df: 2,
             term_weight: TermWeight::Sublinear,
@@ -366,57 +366,6 @@ impl FittedFeatures {
         self.finish_row(scratch, row);
     }
 
-    /// Analyses and transforms `text`, resolving each token's character n-grams through
-    /// `cache`: frequent words are looked up once per thread instead of once per use.
-    /// Gives exactly the row of `analyze` + `transform`.
-    pub fn transform_text_cached(
-        &self,
-        text: &str,
-        analysis: &mut Analysis,
-        cache: &mut CharCache,
-        scratch: &mut RowScratch,
-        row: &mut SparseRow,
-    ) {
-        self.spec.analyze_blocks(text, analysis, false);
-        row.clear();
-        let chars = self.spec.char_ngrams;
-        // Room for every key and, at most, (max - min + 1) n-grams per padded character, so
-        // the counter never grows mid-document.
-        let char_grams = if chars.is_off() {
-            0
-        } else {
-            let padded: usize = analysis.tokens.iter().map(|t| t.text.len() + 2).sum();
-            (chars.max - chars.min + 1) as usize * padded
-        };
-        scratch
-            .counter
-            .reset((analysis.keys.len() + char_grams).min(self.idf.len()));
-        scratch.tf.clear();
-        let (words, rest) = analysis.keys.split_at(analysis.split);
-        self.add_keys(words, scratch, row);
-        if !chars.is_off() {
-            // `hashes` is free once analysis is done: it buffers a cache miss's keys.
-            let Analysis {
-                tokens,
-                scratch: ng,
-                hashes: buf,
-                ..
-            } = analysis;
-            for tok in tokens.iter() {
-                let cols = cache.get_or_fill(tok.text, |out| {
-                    buf.clear();
-                    ngrams::char_ngrams_of(tok.text, chars, ng, |h| buf.push(h));
-                    self.lookup_all(buf, &mut scratch.starts, out);
-                });
-                for &(c, idf) in cols {
-                    self.add_column(c, idf, scratch, row);
-                }
-            }
-        }
-        self.add_keys(rest, scratch, row);
-        self.finish_row(scratch, row);
-    }
-
     /// The (column, idf) of every known key, in order. Every probe is started (with a
     /// prefetch) before any is resolved, so their cache misses overlap.
     fn lookup_all(&self, keys: &[u64], starts: &mut Vec<usize>, out: &mut Vec<(u32, f32)>) {
@@ -578,35 +527,6 @@ mod tests {
         let fitted = spec.fit_texts(["alpha"].into_iter());
         assert_eq!(fitted.n_features(), 4 << 10);
         assert!(!fitted.transform_text("never seen").indices.is_empty());
-    }
-
-    #[test]
-    fn cached_transform_gives_exactly_the_plain_row() {
-        let spec = FeatureSpec {
-            voice: true,
-            target_terms: Some(
-                TargetTerms::parse("exit\nDoha deal", &Tokenizer::default()).unwrap(),
-            ),
-            ..FeatureSpec::default()
-        };
-        let fitted = spec.fit_texts(
-            [
-                "the exit was right",
-                "the Doha deal \"failed\" us",
-                "the the exit",
-            ]
-            .into_iter(),
-        );
-        let (mut a, mut cache, mut scratch, mut row) = Default::default();
-        for text in [
-            "the exit, the exit!",
-            "Doha deal: \"a farce\"",
-            "unseen words only",
-            "the",
-        ] {
-            fitted.transform_text_cached(text, &mut a, &mut cache, &mut scratch, &mut row);
-            assert_eq!(row, fitted.transform_text(text), "{text}");
-        }
     }
 
     #[test]

@@ -98,46 +98,6 @@ pub(crate) fn prefetch<T>(r: &T) {
     let _ = r;
 }
 
-/// A per-thread cache from a token's text to the (column, idf) of its character n-grams.
-/// Direct-mapped on the token's hash: word frequencies are Zipfian, so a few thousand
-/// slots catch most tokens, and a collision only costs a recomputation.
-#[derive(Debug)]
-pub struct CharCache {
-    slots: Vec<(u64, Vec<(u32, f32)>)>,
-}
-
-/// log2 of the cache's slots.
-const CHAR_CACHE_BITS: u32 = 16;
-
-impl Default for CharCache {
-    fn default() -> Self {
-        CharCache {
-            slots: vec![(0, Vec::new()); 1 << CHAR_CACHE_BITS],
-        }
-    }
-}
-
-impl CharCache {
-    /// The columns of `token`, computed by `fill` on a miss.
-    #[inline]
-    pub(crate) fn get_or_fill(
-        &mut self,
-        token: &str,
-        fill: impl FnOnce(&mut Vec<(u32, f32)>),
-    ) -> &[(u32, f32)] {
-        // Setting the low bit keeps a real key from matching an empty slot (key 0).
-        let key = super::ngrams::token_hash(token) | 1;
-        let i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - CHAR_CACHE_BITS)) as usize;
-        let slot = &mut self.slots[i];
-        if slot.0 != key {
-            slot.0 = key;
-            slot.1.clear();
-            fill(&mut slot.1);
-        }
-        &slot.1
-    }
-}
-
 /// Per-document counter of columns: a small open-addressing map from column to its
 /// position in the row, sized to the document (it grows when needed) and reset per
 /// document, so it stays in L1 instead of touching a vocabulary-sized array.
@@ -157,7 +117,7 @@ impl ColumnCounter {
     }
 
     /// The position stored for `col`, or stores `next` and returns `None`.
-    #[inline]
+    #[inline(always)]
     pub fn position_or_insert(&mut self, col: u32, next: u32) -> Option<u32> {
         if 2 * (self.len + 1) > self.slots.len() {
             self.grow();
@@ -178,6 +138,7 @@ impl ColumnCounter {
         }
     }
 
+    #[cold]
     fn grow(&mut self) {
         let old = std::mem::take(&mut self.slots);
         self.slots = vec![(EMPTY, 0); (old.len() * 2).max(16)];

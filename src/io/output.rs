@@ -63,6 +63,18 @@ impl Write for Sink {
     }
 }
 
+/// `x` in `[0, 1]` with four decimals, as `format!("{x:.4}")` writes it (ties to even).
+fn fixed4(x: f32) -> [u8; 6] {
+    let scaled = x.clamp(0.0, 1.0) as f64 * 1e4; // exact: 24 + 14 bits of mantissa
+    let mut r = scaled.round();
+    if (r - scaled).abs() == 0.5 && r % 2.0 != 0.0 {
+        r -= 1.0;
+    }
+    let r = r as u32;
+    let digit = |d: u32| b'0' + (d % 10) as u8;
+    [digit(r / 10_000), b'.', digit(r / 1000), digit(r / 100), digit(r / 10), digit(r)]
+}
+
 /// One head's decision, ready to write.
 #[derive(Debug, Clone, Copy)]
 pub struct Labelled<'a> {
@@ -158,23 +170,31 @@ impl ScoreWriter {
     pub fn write(&mut self, record: &Record, heads: &[Labelled]) -> Result<()> {
         self.write_header()?;
         if let Some(csv) = &mut self.csv {
-            let mut row: Vec<String> = match &record.fields {
-                Fields::Row(r) => r.clone(),
-                Fields::Object(o) => self
-                    .input_columns
+            // Borrowed fields and confidences formatted on the stack: the writer thread
+            // must keep up with every scoring core.
+            let confidences: Vec<[u8; 6]> = heads.iter().map(|h| fixed4(h.confidence)).collect();
+            let scored = || {
+                heads
                     .iter()
-                    .map(|c| match o.get(c) {
-                        Some(Value::String(s)) => s.clone(),
-                        Some(Value::Null) | None => String::new(),
-                        Some(v) => v.to_string(),
-                    })
-                    .collect(),
+                    .zip(&confidences)
+                    .flat_map(|(h, c)| [h.label.as_bytes(), &c[..]])
             };
-            for h in heads {
-                row.push(h.label.to_string());
-                row.push(format!("{:.4}", h.confidence));
-            }
-            return csv.write_record(&row).map_err(|e| Self::err(&self.path, e));
+            let result = match &record.fields {
+                Fields::Row(r) => csv.write_record(r.iter().map(|f| f.as_bytes()).chain(scored())),
+                Fields::Object(o) => {
+                    let values: Vec<String> = self
+                        .input_columns
+                        .iter()
+                        .map(|c| match o.get(c) {
+                            Some(Value::String(s)) => s.clone(),
+                            Some(Value::Null) | None => String::new(),
+                            Some(v) => v.to_string(),
+                        })
+                        .collect();
+                    csv.write_record(values.iter().map(|f| f.as_bytes()).chain(scored()))
+                }
+            };
+            return result.map_err(|e| Self::err(&self.path, e));
         }
         let sink = self.json.as_mut().expect("one writer is set");
         let mut obj: Map<String, Value> = match &record.fields {
@@ -207,5 +227,21 @@ impl ScoreWriter {
             (None, None) => unreachable!("one writer is set"),
         };
         sink.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixed4;
+
+    #[test]
+    fn confidences_are_written_as_format_writes_them() {
+        // Ties (1/32 = 0.03125 is exact) round to even, as `format!` does.
+        let special = [0.0f32, 1.0, 0.5, 0.03125, 0.09375, 0.99995, 1e-9, 0.33333334];
+        let steps = (0..=100_000).map(|i| i as f32 / 100_000.0);
+        for x in special.into_iter().chain(steps) {
+            let ours = String::from_utf8(fixed4(x).to_vec()).unwrap();
+            assert_eq!(ours, format!("{x:.4}"), "{x}");
+        }
     }
 }

@@ -36,7 +36,7 @@ pub use linear::{
 pub(crate) use rng::SplitMix64;
 pub use train::{train, train_rows, Recipe, TargetMode, TrainingSet};
 
-use crate::features::{Analysis, CharCache, FittedFeatures, RowScratch, SparseRow};
+use crate::features::{Analysis, FittedFeatures, Projector, RowScratch, SparseRow};
 use crate::labels::HeadPrediction;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -189,8 +189,8 @@ impl Model {
         Scorer {
             model: self,
             analysis: Analysis::default(),
+            projector: Projector::new(self.parts.n_outputs),
             scratch: RowScratch::default(),
-            cache: CharCache::default(),
             row: SparseRow::default(),
             outputs: Vec::new(),
             scores: Vec::new(),
@@ -311,8 +311,8 @@ impl Drop for PooledScorer<'_, '_> {
 pub struct Scorer<'m> {
     model: &'m Model,
     analysis: Analysis,
+    projector: Projector,
     scratch: RowScratch,
-    cache: CharCache,
     row: SparseRow,
     outputs: Vec<f32>,
     scores: Vec<f32>,
@@ -329,33 +329,52 @@ impl<'m> Scorer<'m> {
     ) -> Result<&[HeadPrediction], ScoreError> {
         let m = &self.model.parts;
         let t = self.model.target_index(target)?;
-        m.features.transform_text_cached(
+        self.outputs.clear();
+        self.outputs.extend_from_slice(&m.bias);
+        m.features.project_text(
             text,
+            &m.weights,
             &mut self.analysis,
-            &mut self.cache,
-            &mut self.scratch,
-            &mut self.row,
+            &mut self.projector,
+            &mut self.outputs,
         );
+        Ok(self.decide(t))
+    }
+
+    /// As [`score`](Self::score), but builds the feature row on the way, for
+    /// [`last`](Self::last): slower, for explanations.
+    pub fn score_with_row(
+        &mut self,
+        text: &str,
+        target: Option<&str>,
+    ) -> Result<&[HeadPrediction], ScoreError> {
+        let m = &self.model.parts;
+        let t = self.model.target_index(target)?;
+        m.features.spec().analyze(text, &mut self.analysis);
+        m.features
+            .transform(&self.analysis.keys, &mut self.scratch, &mut self.row);
         self.outputs.clear();
         self.outputs.extend_from_slice(&m.bias);
         let n = m.n_outputs;
-        for &c in &self.row.indices {
-            crate::features::prefetch(&m.weights[c as usize * n]);
-        }
         for (&c, &v) in self.row.indices.iter().zip(&self.row.values) {
             let w = &m.weights[c as usize * n..(c as usize + 1) * n];
             for (o, &wo) in self.outputs.iter_mut().zip(w) {
                 *o += wo * v;
             }
         }
-        for (head, pred) in m.heads.iter().zip(self.predictions.iter_mut()) {
+        Ok(self.decide(t))
+    }
+
+    fn decide(&mut self, t: Option<u32>) -> &[HeadPrediction] {
+        for (head, pred) in self.model.parts.heads.iter().zip(self.predictions.iter_mut()) {
             head.class_scores(&self.outputs, t, &mut self.scores);
             pred.decide(&self.scores, head.scale);
         }
-        Ok(&self.predictions)
+        &self.predictions
     }
 
-    /// The analysis (tokens and keys) and row of the last scored text.
+    /// The analysis (tokens and keys) and row of the last text scored by
+    /// [`score_with_row`](Self::score_with_row).
     pub fn last(&self) -> (&Analysis, &SparseRow) {
         (&self.analysis, &self.row)
     }
