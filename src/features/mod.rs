@@ -116,9 +116,11 @@ impl FeatureSpec {
         self.analyze_blocks(text, analysis, true);
     }
 
-    /// As [`analyze`](Self::analyze); without `chars`, the character block is left out
-    /// and `analysis.split` marks where it would stand (the scorer resolves it per token).
-    fn analyze_blocks(&self, text: &str, analysis: &mut Analysis, chars: bool) {
+    /// As [`analyze`](Self::analyze); without `per_token`, the keys that depend on one
+    /// token alone (its word unigram and character n-grams) are left out, and
+    /// `analysis.split` marks where the character block would stand: the scorer resolves
+    /// them per distinct token, through its cache.
+    fn analyze_blocks(&self, text: &str, analysis: &mut Analysis, per_token: bool) {
         let Analysis {
             tokens,
             scratch,
@@ -128,16 +130,14 @@ impl FeatureSpec {
         } = analysis;
         keys.clear();
         self.tokenizer.tokenize_into(text, tokens);
-        ngrams::word_ngrams(
-            tokens,
-            0..tokens.len(),
-            self.word_ngrams,
-            Block::Word,
-            scratch,
-            keys,
-        );
+        let words = match self.word_ngrams {
+            w if per_token || w.min > 1 => w,
+            w if w.max > 1 => NgramRange::new(2, w.max),
+            _ => NgramRange::OFF,
+        };
+        ngrams::word_ngrams(tokens, 0..tokens.len(), words, Block::Word, scratch, keys);
         *split = keys.len();
-        if chars {
+        if per_token {
             ngrams::char_ngrams(tokens, self.char_ngrams, scratch, keys);
         }
         if let Some(terms) = &self.target_terms {

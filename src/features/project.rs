@@ -130,15 +130,16 @@ impl FittedFeatures {
             let padded: usize = analysis.tokens.iter().map(|t| t.text.len() + 2).sum();
             (chars.max - chars.min + 1) as usize * padded
         };
-        p.counter
-            .reset((analysis.keys.len() + char_grams).min(self.idf.len()));
+        let n_keys = analysis.keys.len() + analysis.tokens.len() + char_grams;
+        p.counter.reset(n_keys.min(self.idf.len()));
         p.tf.clear();
         p.sums.iter_mut().for_each(|s| *s = 0.0);
         p.norms = [0.0; 4];
 
         let (words, rest) = analysis.keys.split_at(analysis.split);
         self.project_keys(words, weights, p);
-        if !chars.is_off() {
+        let unigrams = !self.spec.word_ngrams.is_off() && self.spec.word_ngrams.min == 1;
+        if unigrams || !chars.is_off() {
             let Analysis {
                 tokens,
                 scratch: ng,
@@ -164,13 +165,22 @@ impl FittedFeatures {
                 }
                 let (key, slot) = p.slots[i];
                 if p.cache.slots[slot].key != key {
-                    // A miss: resolve the token's n-grams and copy their weights in.
+                    // A miss: resolve the token's keys and copy their weights in, after a
+                    // count of the word keys among them.
                     buf.clear();
+                    if unigrams {
+                        buf.push(ngrams::Block::Word.tag(token_hash(tok.text)));
+                    }
                     ngrams::char_ngrams_of(tok.text, chars, ng, |h| buf.push(h));
                     p.found.clear();
                     self.lookup_all(buf, &mut p.starts, &mut p.found);
+                    let n_word = p
+                        .found
+                        .first()
+                        .filter(|&&(c, _)| unigrams && self.block_of(c) == 0);
                     entry.key = key;
                     entry.packed.clear();
+                    entry.packed.push(n_word.is_some() as u32);
                     for &(c, idf) in &p.found {
                         let c = c as usize;
                         entry.packed.extend([c as u32, idf.to_bits()]);
@@ -180,8 +190,10 @@ impl FittedFeatures {
                     std::mem::swap(&mut entry, &mut p.cache.slots[slot]);
                 }
                 let hit = std::mem::take(&mut p.cache.slots[slot].packed);
-                for gram in hit.chunks_exact(stride) {
-                    p.add(weight, 1, gram[0], f32::from_bits(gram[1]), &gram[2..]);
+                let n_word = hit[0] as usize;
+                for (j, gram) in hit[1..].chunks_exact(stride).enumerate() {
+                    let block = (j >= n_word) as usize;
+                    p.add(weight, block, gram[0], f32::from_bits(gram[1]), &gram[2..]);
                 }
                 p.cache.slots[slot].packed = hit;
             }
@@ -216,8 +228,9 @@ impl FittedFeatures {
     }
 }
 
-/// A token's character n-grams, packed in one buffer so a hit reads one stream: per
-/// n-gram its column, idf and `n` weights (floats as bits), `2 + n` words in all.
+/// A token's own features (its word unigram and character n-grams), packed in one buffer
+/// so a hit reads one stream: the number of word features (0 or 1), then per feature its
+/// column, idf and `n` weights (floats as bits), `2 + n` words each.
 #[derive(Debug, Default, Clone)]
 struct Entry {
     key: u64,
@@ -309,6 +322,16 @@ mod tests {
                 word_ngrams: NgramRange::OFF,
                 ..FeatureSpec::default()
             },
+            // Unigrams come from the token cache unless the range starts higher.
+            FeatureSpec {
+                word_ngrams: NgramRange::new(1, 1),
+                char_ngrams: NgramRange::OFF,
+                ..FeatureSpec::default()
+            },
+            FeatureSpec {
+                word_ngrams: NgramRange::new(2, 3),
+                ..FeatureSpec::default()
+            },
         ];
         let train = [
             "the exit was right, the exit was overdue",
@@ -337,7 +360,10 @@ mod tests {
                     fitted.project_text(text, &weights, &mut analysis, &mut p, &mut out);
                     let want = by_row(&fitted, text, &weights, n);
                     for (a, b) in out.iter().zip(&want) {
-                        assert!((a - b).abs() < 1e-4, "{spec:?} {text:?}: {out:?} vs {want:?}");
+                        assert!(
+                            (a - b).abs() < 1e-4,
+                            "{spec:?} {text:?}: {out:?} vs {want:?}"
+                        );
                     }
                 }
             }

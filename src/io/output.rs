@@ -67,12 +67,19 @@ impl Write for Sink {
 fn fixed4(x: f32) -> [u8; 6] {
     let scaled = x.clamp(0.0, 1.0) as f64 * 1e4; // exact: 24 + 14 bits of mantissa
     let mut r = scaled.round();
-    if (r - scaled).abs() == 0.5 && r % 2.0 != 0.0 {
+    if (r - scaled).abs() == 0.5 && (r as u32) % 2 == 1 {
         r -= 1.0;
     }
     let r = r as u32;
     let digit = |d: u32| b'0' + (d % 10) as u8;
-    [digit(r / 10_000), b'.', digit(r / 1000), digit(r / 100), digit(r / 10), digit(r)]
+    [
+        digit(r / 10_000),
+        b'.',
+        digit(r / 1000),
+        digit(r / 100),
+        digit(r / 10),
+        digit(r),
+    ]
 }
 
 /// One head's decision, ready to write.
@@ -237,7 +244,9 @@ mod tests {
     #[test]
     fn confidences_are_written_as_format_writes_them() {
         // Ties (1/32 = 0.03125 is exact) round to even, as `format!` does.
-        let special = [0.0f32, 1.0, 0.5, 0.03125, 0.09375, 0.99995, 1e-9, 0.33333334];
+        let special = [
+            0.0f32, 1.0, 0.5, 0.03125, 0.09375, 0.99995, 1e-9, 0.33333334,
+        ];
         let steps = (0..=100_000).map(|i| i as f32 / 100_000.0);
         for x in special.into_iter().chain(steps) {
             let ours = String::from_utf8(fixed4(x).to_vec()).unwrap();

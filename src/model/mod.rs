@@ -366,7 +366,13 @@ impl<'m> Scorer<'m> {
     }
 
     fn decide(&mut self, t: Option<u32>) -> &[HeadPrediction] {
-        for (head, pred) in self.model.parts.heads.iter().zip(self.predictions.iter_mut()) {
+        for (head, pred) in self
+            .model
+            .parts
+            .heads
+            .iter()
+            .zip(self.predictions.iter_mut())
+        {
             head.class_scores(&self.outputs, t, &mut self.scores);
             pred.decide(&self.scores, head.scale);
         }
