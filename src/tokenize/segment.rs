@@ -45,7 +45,15 @@ fn segment_chunk(text: &str, from: usize, to: usize, bytes: &[u8], emit: &mut im
         return;
     }
     let mut pending_sigil: Option<(usize, TokenKind)> = None;
-    for (offset, piece) in text[from..to].split_word_bound_indices() {
+    let chunk = &text[from..to];
+    // Most text is ASCII, where the word-boundary rules reduce to a byte table; the
+    // general segmenter does a table search per character.
+    let pieces: &mut dyn Iterator<Item = (usize, &str)> = if chunk.is_ascii() {
+        &mut AsciiWords::new(chunk)
+    } else {
+        &mut chunk.split_word_bound_indices()
+    };
+    for (offset, piece) in pieces {
         let start = from + offset;
         let end = start + piece.len();
         let kind = classify(piece);
@@ -88,6 +96,81 @@ fn segment_chunk(text: &str, from: usize, to: usize, bytes: &[u8], emit: &mut im
     }
 }
 
+/// UAX #29 word boundaries for ASCII text without whitespace: the pieces
+/// `split_word_bound_indices` yields there (a test compares the two on random input).
+struct AsciiWords<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+/// The word-break classes that ASCII holds (whitespace aside).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wb {
+    /// Letters (`ALetter`).
+    Letter,
+    /// Digits (`Numeric`).
+    Digit,
+    /// `_` (`ExtendNumLet`).
+    Connector,
+    /// `:` (`MidLetter`): joins letters.
+    MidLetter,
+    /// `.` and `'` (`MidNumLet`, `Single_Quote`): join letters, and digits.
+    MidNumLet,
+    /// `,` and `;` (`MidNum`): join digits.
+    MidNum,
+    Other,
+}
+
+fn wb(b: u8) -> Wb {
+    match b {
+        b'a'..=b'z' | b'A'..=b'Z' => Wb::Letter,
+        b'0'..=b'9' => Wb::Digit,
+        b'_' => Wb::Connector,
+        b':' => Wb::MidLetter,
+        b'.' | b'\'' => Wb::MidNumLet,
+        b',' | b';' => Wb::MidNum,
+        _ => Wb::Other,
+    }
+}
+
+impl<'a> AsciiWords<'a> {
+    fn new(text: &'a str) -> Self {
+        AsciiWords { text, pos: 0 }
+    }
+
+    /// Whether the rules keep bytes `i - 1` and `i` together (WB5-WB13b).
+    fn joined(b: &[u8], i: usize) -> bool {
+        use Wb::*;
+        let word = |c| matches!(c, Letter | Digit | Connector);
+        let (prev, cur) = (wb(b[i - 1]), wb(b[i]));
+        let next = b.get(i + 1).map(|&x| wb(x));
+        let before = i.checked_sub(2).map(|j| wb(b[j]));
+        (word(prev) && word(cur))
+            || (prev == Letter && matches!(cur, MidLetter | MidNumLet) && next == Some(Letter))
+            || (before == Some(Letter) && matches!(prev, MidLetter | MidNumLet) && cur == Letter)
+            || (prev == Digit && matches!(cur, MidNum | MidNumLet) && next == Some(Digit))
+            || (before == Some(Digit) && matches!(prev, MidNum | MidNumLet) && cur == Digit)
+    }
+}
+
+impl<'a> Iterator for AsciiWords<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<(usize, &'a str)> {
+        let b = self.text.as_bytes();
+        let start = self.pos;
+        if start >= b.len() {
+            return None;
+        }
+        let mut end = start + 1;
+        while end < b.len() && Self::joined(b, end) {
+            end += 1;
+        }
+        self.pos = end;
+        Some((start, &self.text[start..end]))
+    }
+}
+
 fn classify(piece: &str) -> TokenKind {
     let first = piece.chars().next().unwrap_or(' ');
     if first.is_numeric() {
@@ -112,4 +195,26 @@ fn url_len(chunk: &str) -> Option<usize> {
     }
     let trimmed = chunk.trim_end_matches(|c: char| ".,;:!?)]}\"'\u{201d}\u{2019}".contains(c));
     Some(trimmed.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SplitMix64;
+
+    #[test]
+    fn ascii_words_match_the_unicode_segmenter() {
+        // Random strings over the classes that matter, dense in the joiners.
+        let alphabet = b"aZq09_:.',;\"!?-#@/()$%";
+        let mut rng = SplitMix64::new(29);
+        for _ in 0..200_000 {
+            let len = 1 + (rng.next_u64() % 12) as usize;
+            let text: String = (0..len)
+                .map(|_| alphabet[(rng.next_u64() % alphabet.len() as u64) as usize] as char)
+                .collect();
+            let ours: Vec<_> = AsciiWords::new(&text).collect();
+            let theirs: Vec<_> = text.split_word_bound_indices().collect();
+            assert_eq!(ours, theirs, "{text:?}");
+        }
+    }
 }
