@@ -38,6 +38,19 @@ impl Filter {
     }
 }
 
+impl Filter {
+    /// What the filter makes of one ASCII byte: on ASCII text every filter maps byte to
+    /// byte, so a chain folds into one table (see `Tokenizer`).
+    pub(crate) fn ascii_byte(self, b: u8, kind: TokenKind) -> u8 {
+        match self {
+            Filter::Lowercase => b.to_ascii_lowercase(),
+            Filter::AsciiQuotes if b == b'`' => b'\'',
+            Filter::NumberShape if kind == TokenKind::Number && b.is_ascii_digit() => b'd',
+            _ => b,
+        }
+    }
+}
+
 fn lowercase(text: &mut String, scratch: &mut String) {
     if text.is_ascii() {
         text.make_ascii_lowercase();
@@ -103,6 +116,21 @@ mod tests {
         );
         assert_eq!(run(Filter::AsciiQuotes, "\u{201C}", TokenKind::Punct), "\"");
         assert_eq!(run(Filter::AsciiQuotes, "\u{00AB}", TokenKind::Punct), "\"");
+    }
+
+    #[test]
+    fn the_byte_map_agrees_with_the_filter_on_every_ascii_byte() {
+        use TokenKind::*;
+        for filter in [Filter::Lowercase, Filter::AsciiQuotes, Filter::NumberShape] {
+            for kind in [Word, Number, Url, Mention, Hashtag, Punct] {
+                for b in 0..128u8 {
+                    let text = (b as char).to_string();
+                    let want = run(filter, &text, kind);
+                    let got = (filter.ascii_byte(b, kind) as char).to_string();
+                    assert_eq!(got, want, "{filter:?} {kind:?} {b}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -41,8 +41,28 @@ pub struct Token {
 
 /// Segmentation plus a chain of filters. Settings are plain data and serialise into models.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "TokenizerParts", into = "TokenizerParts")]
 pub struct Tokenizer {
     filters: Vec<Filter>,
+    /// The filter chain as a byte table per token kind, for ASCII tokens (derived).
+    ascii: Box<[[u8; 128]; 6]>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TokenizerParts {
+    filters: Vec<Filter>,
+}
+
+impl From<TokenizerParts> for Tokenizer {
+    fn from(p: TokenizerParts) -> Self {
+        Tokenizer::new(p.filters)
+    }
+}
+
+impl From<Tokenizer> for TokenizerParts {
+    fn from(t: Tokenizer) -> Self {
+        TokenizerParts { filters: t.filters }
+    }
 }
 
 impl Default for Tokenizer {
@@ -59,7 +79,14 @@ impl Default for Tokenizer {
 impl Tokenizer {
     /// A tokenizer that applies `filters` in order.
     pub fn new(filters: Vec<Filter>) -> Self {
-        Tokenizer { filters }
+        use TokenKind::*;
+        let mut ascii = Box::new([[0u8; 128]; 6]);
+        for kind in [Word, Number, Url, Mention, Hashtag, Punct] {
+            for (b, out) in ascii[kind as usize].iter_mut().enumerate() {
+                *out = filters.iter().fold(b as u8, |b, f| f.ascii_byte(b, kind));
+            }
+        }
+        Tokenizer { filters, ascii }
     }
 
     /// The filters, in the order they run.
@@ -92,13 +119,19 @@ impl Tokenizer {
             scratch,
         } = stream;
         segment::segment(text, |span| {
-            word.clear();
-            word.push_str(&text[span.start..span.end]);
-            for filter in &self.filters {
-                filter.apply(word, span.kind, scratch);
-            }
+            let source = &text[span.start..span.end];
             let from = arena.len();
-            arena.push_str(word);
+            if source.is_ascii() {
+                let map = &self.ascii[span.kind as usize];
+                arena.extend(source.bytes().map(|b| map[b as usize] as char));
+            } else {
+                word.clear();
+                word.push_str(source);
+                for filter in &self.filters {
+                    filter.apply(word, span.kind, scratch);
+                }
+                arena.push_str(word);
+            }
             spans.push(StreamSpan {
                 text_from: from as u32,
                 text_to: arena.len() as u32,
