@@ -13,33 +13,50 @@ use super::{Analysis, FittedFeatures, TermWeight};
 /// width (`n_outputs`).
 #[derive(Debug)]
 pub struct Projector {
-    n: usize,
-    counter: ColumnCounter,
-    tf: Vec<u32>,
+    sums: Sums,
     starts: Vec<usize>,
     found: Vec<(u32, f32)>,
     /// Each token's cache key and slot.
     slots: Vec<(u64, usize)>,
-    /// Per block (word, char, target, voice): the running `Σ g·idf·w` and `Σ (g·idf)²`.
+    cache: TokenCache,
+}
+
+/// One document's running sums: per block (word, char, target, voice) `Σ Δg·idf·w` and
+/// `Σ Δ(g·idf)²`, and each column's count so far.
+#[derive(Debug)]
+struct Sums {
+    n: usize,
+    counter: ColumnCounter,
+    tf: Vec<u32>,
     sums: Vec<f32>,
     norms: [f32; 4],
-    cache: TokenCache,
 }
 
 impl Projector {
     /// A workspace for weight matrices with `n_outputs` weights per column.
     pub fn new(n_outputs: usize) -> Self {
         Projector {
-            n: n_outputs,
-            counter: ColumnCounter::default(),
-            tf: Vec::new(),
+            sums: Sums {
+                n: n_outputs,
+                counter: ColumnCounter::default(),
+                tf: Vec::new(),
+                sums: vec![0.0; 4 * n_outputs],
+                norms: [0.0; 4],
+            },
             starts: Vec::new(),
             found: Vec::new(),
             slots: Vec::new(),
-            sums: vec![0.0; 4 * n_outputs],
-            norms: [0.0; 4],
             cache: TokenCache::new(n_outputs),
         }
+    }
+}
+
+impl Sums {
+    fn reset(&mut self, n_keys: usize) {
+        self.counter.reset(n_keys);
+        self.tf.clear();
+        self.sums.iter_mut().for_each(|s| *s = 0.0);
+        self.norms = [0.0; 4];
     }
 
     /// Counts one occurrence of column `c` of `block`, with weights `w` (scaled by `idf`).
@@ -67,6 +84,19 @@ impl Projector {
         let sums = &mut self.sums[block * self.n..(block + 1) * self.n];
         for (s, &wk) in sums.iter_mut().zip(w) {
             *s += scale * wk.value();
+        }
+    }
+
+    /// Adds `Σ_b sums_b / ‖x_b‖` to `out`.
+    fn finish(&self, out: &mut [f32]) {
+        let n = self.n;
+        for (b, &sq) in self.norms.iter().enumerate() {
+            if sq > 0.0 {
+                let inv = 1.0 / sq.sqrt();
+                for (o, &s) in out.iter_mut().zip(&self.sums[b * n..(b + 1) * n]) {
+                    *o += s * inv;
+                }
+            }
         }
     }
 }
@@ -114,7 +144,7 @@ impl FittedFeatures {
         p: &mut Projector,
         out: &mut [f32],
     ) {
-        let n = p.n;
+        let n = p.sums.n;
         assert!(
             out.len() == n && weights.len() == self.n_features() * n,
             "weights and outputs must match the projector's width"
@@ -131,10 +161,7 @@ impl FittedFeatures {
             (chars.max - chars.min + 1) as usize * padded
         };
         let n_keys = analysis.keys.len() + analysis.tokens.len() + char_grams;
-        p.counter.reset(n_keys.min(self.idf.len()));
-        p.tf.clear();
-        p.sums.iter_mut().for_each(|s| *s = 0.0);
-        p.norms = [0.0; 4];
+        p.sums.reset(n_keys.min(self.idf.len()));
 
         let (words, rest) = analysis.keys.split_at(analysis.split);
         self.project_keys(words, weights, p);
@@ -155,109 +182,104 @@ impl FittedFeatures {
                 prefetch(&p.cache.slots[slot]);
                 p.slots.push((key, slot));
             }
-            let mut entry = std::mem::take(&mut p.cache.spare);
             let stride = 2 + n;
             for (i, tok) in tokens.iter().enumerate() {
                 if let Some(&(_, next)) = p.slots.get(i + 1) {
-                    if let Some(first) = p.cache.slots[next].packed.first() {
-                        prefetch(first);
-                    }
+                    p.cache.prefetch_entry(next);
                 }
                 let (key, slot) = p.slots[i];
                 if p.cache.slots[slot].key != key {
-                    // A miss: resolve the token's keys and copy their weights in, after a
-                    // count of the word keys among them.
+                    // A miss: resolve the token's keys and store them with their weights.
                     buf.clear();
                     if unigrams {
                         buf.push(ngrams::Block::Word.tag(token_hash(tok.text)));
                     }
                     ngrams::char_ngrams_of(tok.text, chars, ng, |h| buf.push(h));
+                    if tok.text.len() > MAX_CACHED_TOKEN {
+                        // Long tokens (URLs, runs of symbols) are rare and would crowd
+                        // the arena: resolved each time instead.
+                        self.project_keys(buf, weights, p);
+                        continue;
+                    }
                     p.found.clear();
                     self.lookup_all(buf, &mut p.starts, &mut p.found);
-                    let n_word = p
+                    let has_word = p
                         .found
                         .first()
-                        .filter(|&&(c, _)| unigrams && self.block_of(c) == 0);
-                    entry.key = key;
-                    entry.packed.clear();
-                    entry.packed.push(n_word.is_some() as u32);
-                    for &(c, idf) in &p.found {
-                        let c = c as usize;
-                        entry.packed.extend([c as u32, idf.to_bits()]);
-                        let w = &weights[c * n..(c + 1) * n];
-                        entry.packed.extend(w.iter().map(|x| x.to_bits()));
-                    }
-                    std::mem::swap(&mut entry, &mut p.cache.slots[slot]);
+                        .is_some_and(|&(c, _)| unigrams && self.block_of(c) == 0);
+                    p.cache.insert(slot, key, has_word, &p.found, weights, n);
                 }
-                let hit = std::mem::take(&mut p.cache.slots[slot].packed);
-                let n_word = hit[0] as usize;
-                for (j, gram) in hit[1..].chunks_exact(stride).enumerate() {
+                let entry = p.cache.entry(slot);
+                let n_word = entry[0] as usize;
+                for (j, gram) in entry[1..].chunks_exact(stride).enumerate() {
                     let block = (j >= n_word) as usize;
-                    p.add(weight, block, gram[0], f32::from_bits(gram[1]), &gram[2..]);
+                    let idf = f32::from_bits(gram[1]);
+                    p.sums.add(weight, block, gram[0], idf, &gram[2..]);
                 }
-                p.cache.slots[slot].packed = hit;
             }
-            p.cache.spare = entry;
         }
         self.project_keys(rest, weights, p);
-
-        for (b, &sq) in p.norms.iter().enumerate() {
-            if sq > 0.0 {
-                let inv = 1.0 / sq.sqrt();
-                for (o, &s) in out.iter_mut().zip(&p.sums[b * n..(b + 1) * n]) {
-                    *o += s * inv;
-                }
-            }
-        }
+        p.sums.finish(out);
     }
 
     /// Adds the occurrences of `keys` (any blocks but char), gathering their weights.
     fn project_keys(&self, keys: &[u64], weights: &[f32], p: &mut Projector) {
-        let n = p.n;
-        let mut found = std::mem::take(&mut p.found);
-        found.clear();
-        self.lookup_all(keys, &mut p.starts, &mut found);
-        for &(c, _) in &found {
+        let n = p.sums.n;
+        p.found.clear();
+        self.lookup_all(keys, &mut p.starts, &mut p.found);
+        for &(c, _) in &p.found {
             prefetch(&weights[c as usize * n]);
         }
-        for &(c, idf) in &found {
+        for &(c, idf) in &p.found {
             let w = &weights[c as usize * n..(c as usize + 1) * n];
-            p.add(self.spec.term_weight, self.block_of(c), c, idf, w);
+            p.sums
+                .add(self.spec.term_weight, self.block_of(c), c, idf, w);
         }
-        p.found = found;
     }
 }
 
-/// A token's own features (its word unigram and character n-grams), packed in one buffer
-/// so a hit reads one stream: the number of word features (0 or 1), then per feature its
-/// column, idf and `n` weights (floats as bits), `2 + n` words each.
-#[derive(Debug, Default, Clone)]
-struct Entry {
-    key: u64,
-    packed: Vec<u32>,
-}
-
-/// Direct-mapped on the token's hash: word frequencies are Zipfian, so a few thousand
-/// slots catch most tokens, and a collision only costs a recomputation.
+/// A per-thread cache of each token's own features (its word unigram and character
+/// n-grams) with their weights. Direct-mapped on the token's hash: word frequencies are
+/// Zipfian, so a few thousand slots catch most tokens, and a collision only costs a
+/// recomputation. Entries live one after another in an arena, in the order tokens were
+/// first met, so the frequent words sit close together; when the arena is full, the cache
+/// starts over.
 #[derive(Debug)]
 struct TokenCache {
-    slots: Vec<Entry>,
+    slots: Vec<Slot>,
     bits: u32,
-    /// The buffer a miss fills before it swaps into its slot.
-    spare: Entry,
+    /// Entries, packed: the number of word features (0 or 1), then per feature its column,
+    /// idf and `n` weights (floats as bits), `2 + n` words each.
+    arena: Vec<u32>,
+    /// The arena's limit (`ARENA_WORDS`, smaller in tests).
+    arena_words: usize,
 }
 
+#[derive(Debug, Default, Clone, Copy)]
+struct Slot {
+    key: u64,
+    start: u32,
+    len: u32,
+}
+
+/// Tokens longer than this (in bytes) are not cached.
+const MAX_CACHED_TOKEN: usize = 64;
+
+/// Arena words a thread's cache may hold (16 MB).
+const ARENA_WORDS: usize = 1 << 22;
+
 impl TokenCache {
-    /// 2^16 slots for narrow weight rows, fewer for wide ones, so the cache of a thread
-    /// stays within about 16 MB when full.
+    /// 2^16 slots for narrow weight rows, fewer for wide ones, whose entries fill the
+    /// arena sooner.
     fn new(n_outputs: usize) -> Self {
         let stride = 8 + 4 * n_outputs;
         let halvings = (stride.div_ceil(20)).next_power_of_two().trailing_zeros();
         let bits = 16u32.saturating_sub(halvings).max(10);
         TokenCache {
-            slots: vec![Entry::default(); 1 << bits],
+            slots: vec![Slot::default(); 1 << bits],
             bits,
-            spare: Entry::default(),
+            arena: Vec::new(),
+            arena_words: ARENA_WORDS,
         }
     }
 
@@ -270,6 +292,50 @@ impl TokenCache {
     #[inline]
     fn slot(&self, key: u64) -> usize {
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - self.bits)) as usize
+    }
+
+    #[inline]
+    fn entry(&self, slot: usize) -> &[u32] {
+        let s = self.slots[slot];
+        &self.arena[s.start as usize..(s.start + s.len) as usize]
+    }
+
+    #[inline]
+    fn prefetch_entry(&self, slot: usize) {
+        if let Some(first) = self.arena.get(self.slots[slot].start as usize) {
+            prefetch(first);
+        }
+    }
+
+    /// Stores the features `found` of the token `key` (the first a word unigram when
+    /// `has_word`) in `slot`, with their weights.
+    fn insert(
+        &mut self,
+        slot: usize,
+        key: u64,
+        has_word: bool,
+        found: &[(u32, f32)],
+        weights: &[f32],
+        n: usize,
+    ) {
+        let len = 1 + found.len() * (2 + n);
+        if self.arena.len() + len > self.arena_words.max(len) {
+            self.slots.fill(Slot::default());
+            self.arena.clear();
+        }
+        let start = self.arena.len();
+        self.arena.push(has_word as u32);
+        for &(c, idf) in found {
+            let c = c as usize;
+            self.arena.extend([c as u32, idf.to_bits()]);
+            let w = &weights[c * n..(c + 1) * n];
+            self.arena.extend(w.iter().map(|x| x.to_bits()));
+        }
+        self.slots[slot] = Slot {
+            key,
+            start: start as u32,
+            len: len as u32,
+        };
     }
 }
 
@@ -338,8 +404,12 @@ mod tests {
             "the Doha deal \"failed\" us all",
             "the the exit exit exit",
             "Kabul fell in August",
+            // So that the long token's n-grams below are known columns.
+            "xxxxxxxx https://example.org/xxxx",
         ];
+        let long = format!("https://example.org/{}", "x".repeat(80));
         let texts = [
+            long.as_str(),
             "the exit, the exit, the exit!",
             "Doha deal: \"a farce\" said the exit's critics",
             "unseen words only",
@@ -353,11 +423,15 @@ mod tests {
                 let weights: Vec<f32> = (0..fitted.n_features() * n)
                     .map(|i| ((i * 7919 % 1000) as f32 - 500.0) / 250.0)
                     .collect();
-                let (mut analysis, mut p) = (Analysis::default(), Projector::new(n));
-                // Twice: cold cache, then warm.
-                for text in texts.iter().chain(&texts) {
+                let mut analysis = Analysis::default();
+                let (mut p, mut small) = (Projector::new(n), Projector::new(n));
+                small.cache.arena_words = 64;
+                // Twice: cold cache, then warm; and with an arena that keeps filling up.
+                let runs = texts.iter().chain(&texts).map(|t| (t, false));
+                for (text, tiny) in runs.chain(texts.iter().map(|t| (t, true))) {
+                    let p = if tiny { &mut small } else { &mut p };
                     let mut out = vec![0.0; n];
-                    fitted.project_text(text, &weights, &mut analysis, &mut p, &mut out);
+                    fitted.project_text(text, &weights, &mut analysis, p, &mut out);
                     let want = by_row(&fitted, text, &weights, n);
                     for (a, b) in out.iter().zip(&want) {
                         assert!(
