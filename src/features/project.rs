@@ -253,6 +253,8 @@ struct TokenCache {
     arena: Vec<u32>,
     /// The arena's limit (`ARENA_WORDS`, smaller in tests).
     arena_words: usize,
+    /// An entry being built.
+    scratch: Vec<u32>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -260,6 +262,8 @@ struct Slot {
     key: u64,
     start: u32,
     len: u32,
+    /// Room at `start`: the longest entry the slot has held since the arena was cleared.
+    cap: u32,
 }
 
 /// Tokens longer than this (in bytes) are not cached.
@@ -280,6 +284,7 @@ impl TokenCache {
             bits,
             arena: Vec::new(),
             arena_words: ARENA_WORDS,
+            scratch: Vec::new(),
         }
     }
 
@@ -308,7 +313,8 @@ impl TokenCache {
     }
 
     /// Stores the features `found` of the token `key` (the first a word unigram when
-    /// `has_word`) in `slot`, with their weights.
+    /// `has_word`) in `slot`, with their weights. The entry overwrites the one it evicts
+    /// when it fits there, so two words that share a slot do not fill the arena.
     fn insert(
         &mut self,
         slot: usize,
@@ -318,23 +324,32 @@ impl TokenCache {
         weights: &[f32],
         n: usize,
     ) {
-        let len = 1 + found.len() * (2 + n);
-        if self.arena.len() + len > self.arena_words.max(len) {
-            self.slots.fill(Slot::default());
-            self.arena.clear();
-        }
-        let start = self.arena.len();
-        self.arena.push(has_word as u32);
+        let entry = &mut self.scratch;
+        entry.clear();
+        entry.push(has_word as u32);
         for &(c, idf) in found {
             let c = c as usize;
-            self.arena.extend([c as u32, idf.to_bits()]);
-            let w = &weights[c * n..(c + 1) * n];
-            self.arena.extend(w.iter().map(|x| x.to_bits()));
+            entry.extend([c as u32, idf.to_bits()]);
+            entry.extend(weights[c * n..(c + 1) * n].iter().map(|x| x.to_bits()));
         }
+        let len = entry.len();
+        let old = self.slots[slot];
+        let (start, cap) = if old.key != 0 && len <= old.cap as usize {
+            self.arena[old.start as usize..][..len].copy_from_slice(entry);
+            (old.start, old.cap)
+        } else {
+            if self.arena.len() + len > self.arena_words.max(len) {
+                self.slots.fill(Slot::default());
+                self.arena.clear();
+            }
+            self.arena.extend_from_slice(entry);
+            ((self.arena.len() - len) as u32, len as u32)
+        };
         self.slots[slot] = Slot {
             key,
-            start: start as u32,
+            start,
             len: len as u32,
+            cap,
         };
     }
 }
@@ -424,12 +439,25 @@ mod tests {
                     .map(|i| ((i * 7919 % 1000) as f32 - 500.0) / 250.0)
                     .collect();
                 let mut analysis = Analysis::default();
-                let (mut p, mut small) = (Projector::new(n), Projector::new(n));
-                small.cache.arena_words = 64;
-                // Twice: cold cache, then warm; and with an arena that keeps filling up.
-                let runs = texts.iter().chain(&texts).map(|t| (t, false));
-                for (text, tiny) in runs.chain(texts.iter().map(|t| (t, true))) {
-                    let p = if tiny { &mut small } else { &mut p };
+                // A full-size cache, twice (cold, then warm); then one of two slots, where
+                // tokens keep evicting each other, and one whose arena keeps filling up.
+                let mut full = Projector::new(n);
+                let mut two_slots = Projector::new(n);
+                two_slots.cache.bits = 1;
+                two_slots.cache.slots.truncate(2);
+                let mut small_arena = Projector::new(n);
+                small_arena.cache.arena_words = 64;
+                let twice = || texts.iter().chain(&texts);
+                let runs = twice()
+                    .map(|t| (t, 0))
+                    .chain(twice().map(|t| (t, 1)))
+                    .chain(texts.iter().map(|t| (t, 2)));
+                for (text, which) in runs {
+                    let p = match which {
+                        0 => &mut full,
+                        1 => &mut two_slots,
+                        _ => &mut small_arena,
+                    };
                     let mut out = vec![0.0; n];
                     fitted.project_text(text, &weights, &mut analysis, p, &mut out);
                     let want = by_row(&fitted, text, &weights, n);
@@ -439,6 +467,39 @@ mod tests {
                             "{spec:?} {text:?}: {out:?} vs {want:?}"
                         );
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cache_entries_read_back_as_written_while_slots_are_overwritten() {
+        let weights: Vec<f32> = (0..100).map(|i| i as f32).collect();
+        let mut cache = TokenCache::new(1);
+        cache.arena_words = 200;
+        let mut rng = crate::model::SplitMix64::new(11);
+        // What each of 8 slots should hold: its key and its features.
+        let mut want: Vec<Option<(u64, Vec<(u32, f32)>)>> = vec![None; 8];
+        for round in 0..2_000u64 {
+            let slot = rng.below(8);
+            let found: Vec<(u32, f32)> = (0..rng.below(12))
+                .map(|_| (rng.below(100) as u32, rng.below(5) as f32))
+                .collect();
+            let key = round * 2 + 1;
+            cache.insert(slot, key, false, &found, &weights, 1);
+            if cache.arena.len() <= cache.entry(slot).len() {
+                // The arena started over: every other slot is empty now.
+                want.iter_mut().for_each(|w| *w = None);
+            }
+            want[slot] = Some((key, found));
+            for (s, w) in want.iter().enumerate() {
+                let Some((key, found)) = w else { continue };
+                assert_eq!(cache.slots[s].key, *key);
+                let entry = cache.entry(s);
+                assert_eq!(entry.len(), 1 + 3 * found.len());
+                for (gram, &(c, idf)) in entry[1..].chunks_exact(3).zip(found) {
+                    assert_eq!((gram[0], f32::from_bits(gram[1])), (c, idf));
+                    assert_eq!(f32::from_bits(gram[2]), weights[c as usize]);
                 }
             }
         }
