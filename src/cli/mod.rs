@@ -206,8 +206,9 @@ struct RecipeArgs {
     /// Inverse regularisation strength C.
     #[arg(long = "c", value_name = "C", default_value_t = 1.0)]
     c: f64,
-    /// Class weights: `balanced` up-weights rare classes (n / (k * n_class)).
-    #[arg(long, value_enum, default_value = "uniform")]
+    /// Class weights: `balanced` up-weights rare classes (n / (k * n_class)); `uniform`
+    /// weighs every example alike.
+    #[arg(long, value_enum, default_value = "balanced")]
     class_weight: ClassWeightArg,
     /// Weight of the examples of one label, as LABEL=WEIGHT (repeatable); e.g. to train on
     /// balanced data for text where a label is rarer. Replaces --class-weight for heads

@@ -28,7 +28,7 @@ pub enum TargetMode {
 /// | `features` | [`FeatureSpec::default`] | n-grams, weighting, vocabulary |
 /// | `loss` | `SquaredHinge` | L2-loss SVM, or logistic regression |
 /// | `c` | `1.0` | inverse regularisation strength (`> 0`) |
-/// | `class_weight` | `Uniform` | `Balanced` re-weights rare classes |
+/// | `class_weight` | `Balanced` | re-weights rare classes (`n / (k · n_class)`); `Uniform` does not |
 /// | `tol` | `0.1` | solver stopping tolerance |
 /// | `max_iter` | `1000` | solver passes at most |
 /// | `seed` | `0` | solver order; same seed and data give the same bytes |
@@ -70,7 +70,7 @@ impl Default for Recipe {
             features: FeatureSpec::default(),
             loss: Loss::SquaredHinge,
             c: 1.0,
-            class_weight: ClassWeight::Uniform,
+            class_weight: ClassWeight::Balanced,
             tol: 0.1,
             max_iter: 1000,
             seed: 0,
