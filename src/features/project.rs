@@ -479,7 +479,8 @@ mod tests {
         cache.arena_words = 200;
         let mut rng = crate::model::SplitMix64::new(11);
         // What each of 8 slots should hold: its key and its features.
-        let mut want: Vec<Option<(u64, Vec<(u32, f32)>)>> = vec![None; 8];
+        type Expected = Option<(u64, Vec<(u32, f32)>)>;
+        let mut want: Vec<Expected> = vec![None; 8];
         for round in 0..2_000u64 {
             let slot = rng.below(8);
             let found: Vec<(u32, f32)> = (0..rng.below(12))
