@@ -2,8 +2,9 @@
 //! row with the model's weights, so the scorer never materialises the row: each occurrence
 //! of a column adds its increment `(g(tf) − g(tf − 1))·idf·w` to its block's sums, each
 //! block's squared norm grows alongside, and the norms divide the sums at the end. This
-//! drops the row, its normalisation pass and most weight gathers: a token's character
-//! n-grams come from a per-thread cache that keeps their weights next to their columns.
+//! drops the row, its normalisation pass and most weight gathers: a token's own features
+//! (its word unigram and character n-grams) come from a per-thread cache that keeps their
+//! weights next to their columns.
 
 use super::ngrams::{self, token_hash};
 use super::table::{prefetch, ColumnCounter};
@@ -222,7 +223,8 @@ impl FittedFeatures {
         p.sums.finish(out);
     }
 
-    /// Adds the occurrences of `keys` (any blocks but char), gathering their weights.
+    /// Adds the occurrences of `keys`, gathering their weights from `weights`: the keys
+    /// that span tokens, and the features of tokens too long to cache.
     fn project_keys(&self, keys: &[u64], weights: &[f32], p: &mut Projector) {
         let n = p.sums.n;
         p.found.clear();
