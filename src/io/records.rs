@@ -512,9 +512,7 @@ impl QuoteTracker {
             self.line += 1;
         }
     }
-}
 
-impl QuoteTracker {
     /// Steps through `bytes`, jumping with `memchr` over runs that leave the state as it
     /// is: inside quotes only `"` and newlines matter, in an unquoted field only the
     /// delimiter and line ends.

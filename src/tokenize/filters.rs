@@ -36,17 +36,21 @@ impl Filter {
             }
         }
     }
-}
 
-impl Filter {
-    /// What the filter makes of one ASCII byte: on ASCII text every filter maps byte to
-    /// byte, so a chain folds into one table (see `Tokenizer`).
+    /// What the filter makes of one ASCII byte. On ASCII text every filter maps byte to
+    /// byte (a new filter must too, or keep ASCII tokens off the table), so a chain folds
+    /// into one table (see `Tokenizer::new`).
     pub(crate) fn ascii_byte(self, b: u8, kind: TokenKind) -> u8 {
         match self {
             Filter::Lowercase => b.to_ascii_lowercase(),
-            Filter::AsciiQuotes if b == b'`' => b'\'',
-            Filter::NumberShape if kind == TokenKind::Number && b.is_ascii_digit() => b'd',
-            _ => b,
+            Filter::AsciiQuotes => match b {
+                b'`' => b'\'',
+                _ => b,
+            },
+            Filter::NumberShape => match kind {
+                TokenKind::Number if b.is_ascii_digit() => b'd',
+                _ => b,
+            },
         }
     }
 }
