@@ -1,7 +1,8 @@
 //! Tokens → sparse feature rows. A [`FeatureSpec`] says which n-grams to extract; fitting
 //! it on training texts gives [`FittedFeatures`] (a vocabulary or a hashing index, and idf
 //! weights), which turns any text into a TF-IDF [`SparseRow`]. The fitted extractor is
-//! saved inside the model, so scoring computes exactly what training computed.
+//! saved inside the model, so scoring sees the features training saw; scoring itself
+//! multiplies them by the weights without building the row ([`Projector`]).
 //!
 //! ```
 //! use stance::features::FeatureSpec;
