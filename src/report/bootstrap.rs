@@ -1,5 +1,5 @@
 //! Percentile bootstrap over paragraphs: how far a metric would move on another sample of
-//! the same size. Paragraphs are drawn with replacement (a seeded [`SplitMix64`], so a
+//! the same size. Paragraphs are drawn with replacement (a seeded `SplitMix64`, so a
 //! report is reproducible byte for byte), every metric is recomputed from the resample's
 //! confusion matrix, and the interval is the 2.5th and 97.5th percentile of the resampled
 //! values. The paired variant draws the same paragraphs for two models, so the interval of
