@@ -180,12 +180,16 @@ impl FeatureSpec {
                 _ => self.word_min_df,
             })),
         };
-        let mut col_df = vec![0u32; index.len()];
-        for (&k, &n) in &df {
-            if let Some(c) = index.column(k) {
-                col_df[c as usize] += n;
+        let col_df: Vec<u32> = match &index {
+            FeatureIndex::Vocabulary(v) => (0..v.len() as u32).map(|c| df[&v.key(c)]).collect(),
+            FeatureIndex::Hashing(h) => {
+                let mut col_df = vec![0u32; h.len()];
+                for (&k, &n) in &df {
+                    col_df[h.column(k) as usize] += n;
+                }
+                col_df
             }
-        }
+        };
         let idf = col_df.iter().map(|&d| smooth_idf(docs.len(), d)).collect();
         FittedFeatures::new(self.clone(), index, idf)
     }
@@ -269,8 +273,14 @@ impl TryFrom<FittedParts> for FittedFeatures {
     /// Checks what a damaged or crafted model file could get wrong before building the
     /// per-column tables from it.
     fn try_from(p: FittedParts) -> Result<Self, String> {
-        if let FeatureIndex::Hashing(h) = &p.index {
-            Hashing::new(h.bits())?;
+        match &p.index {
+            FeatureIndex::Hashing(h) => {
+                Hashing::new(h.bits())?;
+            }
+            FeatureIndex::Vocabulary(v) if !v.is_sorted() => {
+                return Err("vocabulary keys are not in order".into());
+            }
+            FeatureIndex::Vocabulary(_) => {}
         }
         if p.index.len() != p.idf.len() {
             return Err(format!(
@@ -471,6 +481,14 @@ mod tests {
         };
         let err = FittedFeatures::try_from(parts).unwrap_err();
         assert_eq!(err, "3 feature columns but 1 idf weights");
+        // Column lookups search the keys, so they must be in order.
+        let parts = FittedParts {
+            spec: FeatureSpec::default(),
+            index: FeatureIndex::Vocabulary(Vocabulary::from(vec![3, 2, 1])),
+            idf: vec![1.0; 3],
+        };
+        let err = FittedFeatures::try_from(parts).unwrap_err();
+        assert_eq!(err, "vocabulary keys are not in order");
     }
 
     #[test]

@@ -25,22 +25,18 @@ impl Hasher for KeyHasher {
 
 pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
 
-/// Sorted feature keys; a key's column is its position.
+/// Sorted feature keys; a key's column is its position. Scoring looks keys up through
+/// its own table (`KeyTable`), so the vocabulary keeps no hash map of its own: the few
+/// lookups outside scoring (explanations) search the sorted keys.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(from = "Vec<u64>", into = "Vec<u64>")]
 pub struct Vocabulary {
     keys: Vec<u64>,
-    lookup: KeyMap<u32>,
 }
 
 impl From<Vec<u64>> for Vocabulary {
     fn from(keys: Vec<u64>) -> Self {
-        let lookup = keys
-            .iter()
-            .enumerate()
-            .map(|(i, &k)| (k, i as u32))
-            .collect();
-        Vocabulary { keys, lookup }
+        Vocabulary { keys }
     }
 }
 
@@ -63,9 +59,14 @@ impl Vocabulary {
         Vocabulary::from(keys)
     }
 
-    #[inline]
     pub(crate) fn column(&self, key: u64) -> Option<u32> {
-        self.lookup.get(&key).copied()
+        self.keys.binary_search(&key).ok().map(|c| c as u32)
+    }
+
+    /// True when the keys are strictly increasing, as `fit` makes them (a damaged or
+    /// crafted model file might not be).
+    pub(crate) fn is_sorted(&self) -> bool {
+        self.keys.windows(2).all(|w| w[0] < w[1])
     }
 
     pub(crate) fn len(&self) -> usize {
