@@ -327,18 +327,7 @@ impl<'m> Scorer<'m> {
         text: &str,
         target: Option<&str>,
     ) -> Result<&[HeadPrediction], ScoreError> {
-        let m = &self.model.parts;
-        let t = self.model.target_index(target)?;
-        self.outputs.clear();
-        self.outputs.extend_from_slice(&m.bias);
-        m.features.project_text(
-            text,
-            &m.weights,
-            &mut self.analysis,
-            &mut self.projector,
-            &mut self.outputs,
-        );
-        Ok(self.decide(t))
+        self.score_by(text, target, false)
     }
 
     /// As [`score`](Self::score), but builds the feature row on the way, for
@@ -348,19 +337,39 @@ impl<'m> Scorer<'m> {
         text: &str,
         target: Option<&str>,
     ) -> Result<&[HeadPrediction], ScoreError> {
+        self.score_by(text, target, true)
+    }
+
+    fn score_by(
+        &mut self,
+        text: &str,
+        target: Option<&str>,
+        with_row: bool,
+    ) -> Result<&[HeadPrediction], ScoreError> {
         let m = &self.model.parts;
         let t = self.model.target_index(target)?;
-        m.features.spec().analyze(text, &mut self.analysis);
-        m.features
-            .transform(&self.analysis.keys, &mut self.scratch, &mut self.row);
         self.outputs.clear();
         self.outputs.extend_from_slice(&m.bias);
-        let n = m.n_outputs;
-        for (&c, &v) in self.row.indices.iter().zip(&self.row.values) {
-            let w = &m.weights[c as usize * n..(c as usize + 1) * n];
-            for (o, &wo) in self.outputs.iter_mut().zip(w) {
-                *o += wo * v;
+        if with_row {
+            m.features.spec().analyze(text, &mut self.analysis);
+            m.features
+                .transform(&self.analysis.keys, &mut self.scratch, &mut self.row);
+            let n = m.n_outputs;
+            for (&c, &v) in self.row.indices.iter().zip(&self.row.values) {
+                let w = &m.weights[c as usize * n..(c as usize + 1) * n];
+                for (o, &wo) in self.outputs.iter_mut().zip(w) {
+                    *o += wo * v;
+                }
             }
+        } else {
+            let outputs = &mut self.outputs;
+            m.features.project_text(
+                text,
+                &m.weights,
+                &mut self.analysis,
+                &mut self.projector,
+                outputs,
+            );
         }
         Ok(self.decide(t))
     }
